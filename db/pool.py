@@ -1,0 +1,82 @@
+"""One psycopg 3 connection pool per process, opened on first use.
+
+A worker process that forks must call `close_pool()` in the child (Celery's worker_process_init
+does) so that connections are never shared across processes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from newswatch.errors import ConfigError, TransientError
+from newswatch.settings import get_settings
+
+_pool: ConnectionPool | None = None
+_lock = threading.Lock()
+
+
+def database_url() -> str:
+    url = get_settings().database_url
+    if not url:
+        raise ConfigError("DATABASE_URL is not set (run `newswatch up`, or set it to a PostgreSQL URL)")
+    return url
+
+
+def get_pool() -> ConnectionPool:
+    global _pool
+    with _lock:
+        if _pool is None:
+            settings = get_settings()
+            _pool = ConnectionPool(
+                database_url(),
+                min_size=1,
+                max_size=max(1, settings.db_pool_max),
+                kwargs={"row_factory": dict_row, "autocommit": False},
+                open=False,
+                name="newswatch",
+                # A connection that died while Postgres restarted is found and replaced on checkout.
+                check=ConnectionPool.check_connection,
+                reconnect_timeout=300,
+            )
+            _pool.open(wait=False)
+        return _pool
+
+
+def close_pool() -> None:
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.close()
+            _pool = None
+
+
+@contextmanager
+def connection(timeout: float = 30.0) -> Iterator[psycopg.Connection]:
+    """A pooled connection; the block is one transaction, committed on success.
+
+    A database that cannot be reached becomes `TransientError`, which tasks retry.
+    """
+    try:
+        with get_pool().connection(timeout=timeout) as conn:
+            yield conn
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        raise TransientError(f"database unavailable: {_first_line(exc)}") from exc
+
+
+def connect(autocommit: bool = False) -> psycopg.Connection:
+    """A plain connection outside the pool (migrations, LISTEN, the CLI's one-off reads)."""
+    try:
+        return psycopg.connect(database_url(), autocommit=autocommit, row_factory=dict_row)  # type: ignore[arg-type]  # dict_row narrows the row type; psycopg's overloads cannot express it
+    except psycopg.OperationalError as exc:
+        raise TransientError(f"cannot connect to the database: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

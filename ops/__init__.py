@@ -1,0 +1,1 @@
+"""Operations: the admin CLI, embedded services for local runs, deployment files and benchmarks."""
