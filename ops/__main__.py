@@ -1,0 +1,5 @@
+"""`python -m ops` is the `newswatch` command."""
+
+from ops.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Workers: the Celery app, its tasks, extraction (spaCy) and resolution (matching, versioning)."""

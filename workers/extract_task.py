@@ -1,0 +1,1 @@
+"""Placeholder: this stage's tasks are declared here with `workers.app.task`."""
