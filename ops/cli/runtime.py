@@ -2,4 +2,6 @@
 
 import click
 
-commands: list[click.Command] = []
+from ops.cli import poller, up, worker
+
+commands: list[click.Command] = [poller.command, worker.command, up.command]

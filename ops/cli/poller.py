@@ -1,0 +1,8 @@
+"""`newswatch poller`: placeholder until its issue lands."""
+
+import click
+
+
+@click.command(name="poller")
+def command() -> None:
+    """(poller: not built yet)"""
