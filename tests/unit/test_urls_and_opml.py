@@ -1,0 +1,67 @@
+import pytest
+
+from feeds.opml import Outline, parse_opml, write_opml
+from feeds.urls import check_url, url_key
+from newswatch.errors import UserError
+
+
+@pytest.mark.parametrize("variant", [
+    "http://127.0.0.1:9/x.xml/",
+    "HTTP://127.0.0.1:9/x.xml",
+    "http://127.0.0.1:9/x.xml#top",
+    "http://127.0.0.1:9/a/../x.xml",
+])
+def test_spellings_of_one_feed_share_a_key(variant):
+    assert url_key(variant) == url_key("http://127.0.0.1:9/x.xml")
+
+
+def test_case_of_the_host_does_not_matter_but_case_of_the_path_does():
+    assert url_key("http://Example.COM/Feed") == url_key("http://example.com/Feed")
+    assert url_key("http://example.com/Feed") != url_key("http://example.com/feed")
+
+
+def test_default_ports_and_www_are_ignored_and_other_ports_kept():
+    assert url_key("https://www.example.com:443/rss") == url_key("https://example.com/rss")
+    assert url_key("http://example.com:8080/rss") != url_key("http://example.com/rss")
+
+
+def test_tracking_parameters_are_dropped_and_the_query_order_ignored():
+    assert url_key("http://example.com/a?b=1&a=2&utm_source=x") == url_key("http://example.com/a?a=2&b=1")
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ("", "empty"),
+    ("example.com/rss", "no http"),
+    ("ftp://example.com/rss", "scheme"),
+    ("http:///rss", "no host"),
+    ("http://exa mple.com/", "white space"),
+    ("http://example.com:99999/", "Port"),
+])
+def test_bad_urls_are_refused_with_the_reason(bad, reason):
+    with pytest.raises(UserError, match=reason):
+        check_url(bad)
+
+
+def test_opml_outlines_are_read_from_nested_categories():
+    data = b"""<?xml version="1.0"?><opml version="2.0"><head/><body>
+      <outline text="World"><outline text="A" xmlUrl="http://a.example/rss"/>
+      <outline title="B" text="b" xmlUrl=" http://b.example/atom "/></outline>
+      <outline text="a folder with no feed"/></body></opml>"""
+    assert parse_opml(data) == [Outline("http://a.example/rss", "A"), Outline("http://b.example/atom", "B")]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"<opml><body><outline", "not well-formed"),
+    (b"<rss><channel/></rss>", "not OPML"),
+    (b"<opml version='2.0'><head/></opml>", "no <body>"),
+])
+def test_malformed_opml_is_refused(data, message):
+    with pytest.raises(UserError, match=message):
+        parse_opml(data)
+
+
+def test_exported_opml_reads_back_the_same_feeds():
+    feeds = [Outline("http://a.example/rss?x=1&y=2", "A & B"), Outline("http://b.example/atom", None)]
+    back = parse_opml(write_opml(feeds).encode())
+    assert [o.url for o in back] == [f.url for f in feeds]
+    assert back[0].name == "A & B"
