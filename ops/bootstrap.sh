@@ -1,0 +1,26 @@
+# Sourced by ops/test and ops/up: a virtual environment with newswatch installed, made on first use.
+# NEWSWATCH_VENV chooses where (default .venv in the checkout).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${NEWSWATCH_VENV:-$ROOT/.venv}
+PYTHON=${PYTHON:-python3}
+
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "newswatch needs Python 3.11 or newer ($PYTHON is $("$PYTHON" --version 2>&1))" >&2
+    exit 1
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "creating a virtual environment in $VENV" >&2
+    "$PYTHON" -m venv "$VENV"
+fi
+# Reinstall only when the dependencies changed since the last install.
+stamp="$VENV/.newswatch-installed"
+extras=${NEWSWATCH_EXTRAS:-}
+want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1) $extras"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "installing newswatch${extras:+[$extras]} and its dependencies" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT${extras:+[$extras]}" >&2
+    echo "$want" > "$stamp"
+fi
+export PATH="$VENV/bin:$PATH"
