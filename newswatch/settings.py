@@ -105,7 +105,7 @@ class Settings:
         "NEWSWATCH_ALLOW_PRIVATE_NETWORKS", False,
         "Fetch addresses in private, loopback and link-local ranges (local tests and the demo only).")
     user_agent: str = _setting(
-        "NEWSWATCH_USER_AGENT", "newswatch/0.1 (+https://github.com/newswatch/newswatch)",
+        "NEWSWATCH_USER_AGENT", "newswatch/0.1 (news incident monitor)",
         "User-Agent of every request.")
     pending_timeout: float = _setting(
         "NEWSWATCH_PENDING_TIMEOUT", 600.0, "An article pending longer than this is enqueued again.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from ops.cli import articles, db, extract, feeds, incidents, runtime, status
+from ops.cli import articles, config, db, extract, feeds, incidents, runtime, status
 from ops.cli.base import run_main
 
 
@@ -32,6 +32,7 @@ for command in (
     incidents.group,
     articles.group,
     status.command,
+    config.command,
     extract.command,
     *runtime.commands,
 ):
