@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 import psycopg
 from psycopg.rows import dict_row
@@ -16,6 +17,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from newswatch.errors import ConfigError, TransientError
 from newswatch.settings import get_settings
+
+# Every connection newswatch makes returns rows as dicts.
+DictConnection = psycopg.Connection[dict[str, Any]]
 
 _pool: ConnectionPool | None = None
 _lock = threading.Lock()
@@ -57,22 +61,22 @@ def close_pool() -> None:
 
 
 @contextmanager
-def connection(timeout: float = 30.0) -> Iterator[psycopg.Connection]:
+def connection(timeout: float = 30.0) -> Iterator[DictConnection]:
     """A pooled connection; the block is one transaction, committed on success.
 
     A database that cannot be reached becomes `TransientError`, which tasks retry.
     """
     try:
         with get_pool().connection(timeout=timeout) as conn:
-            yield conn
+            yield cast(DictConnection, conn)
     except (psycopg.OperationalError, PoolTimeout) as exc:
         raise TransientError(f"database unavailable: {_first_line(exc)}") from exc
 
 
-def connect(autocommit: bool = False) -> psycopg.Connection:
+def connect(autocommit: bool = False) -> DictConnection:
     """A plain connection outside the pool (migrations, LISTEN, the CLI's one-off reads)."""
     try:
-        return psycopg.connect(database_url(), autocommit=autocommit, row_factory=dict_row)  # type: ignore[arg-type]  # dict_row narrows the row type; psycopg's overloads cannot express it
+        return psycopg.connect(database_url(), autocommit=autocommit, row_factory=dict_row)
     except psycopg.OperationalError as exc:
         raise TransientError(f"cannot connect to the database: {_first_line(exc)}") from exc
 

@@ -7,6 +7,7 @@ dot segments and a trailing slash.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,10 +44,9 @@ def check_url(url: str) -> str:
 def url_key(url: str) -> str:
     """The identity of a URL: equal keys mean the same feed or article."""
     text = check_url(url)
-    try:
+    # courlan raises assorted errors on odd input; the checks above suffice then.
+    with contextlib.suppress(Exception):
         text = normalize_url(text, strict=False)
-    except Exception:  # courlan raises assorted errors on odd input; the checks above suffice then
-        pass
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")

@@ -58,7 +58,7 @@ def task(name: str, *, time_limit: float | None = None, max_retries: int = 8,
     limit = time_limit or get_settings().extract_time_limit
 
     def wrap(fn: F) -> F:
-        return app.task(  # type: ignore[no-any-return]  # Celery is untyped
+        return app.task(
             name=name,
             acks_late=True,
             reject_on_worker_lost=True,

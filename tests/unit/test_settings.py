@@ -52,7 +52,7 @@ def test_a_file_variant_supplies_a_secret(tmp_path: Path):
 
 
 def test_an_unreadable_file_variant_names_the_variable(tmp_path: Path):
-    with pytest.raises(ConfigError, match="^DATABASE_URL_FILE: cannot read"):
+    with pytest.raises(ConfigError, match=r"^DATABASE_URL_FILE: cannot read"):
         Settings.from_env({"DATABASE_URL_FILE": str(tmp_path / "missing")})
 
 
