@@ -1,0 +1,104 @@
+"""Prometheus metrics: a handful of counters and histograms every part may update.
+
+Use: `from newswatch import metrics` then `metrics.ARTICLES.labels(outcome="resolved").inc()`,
+`metrics.EXTRACTION_SECONDS.observe(seconds)`, `metrics.FEED_ERRORS.labels(kind="http").inc()`.
+Updating a metric never fails and costs microseconds; nothing is served unless a long-running
+command calls `serve()` with NEWSWATCH_METRICS_PORT > 0.
+
+Celery's prefork workers and `newswatch up` run several processes; their metrics are summed with
+prometheus-client's multiprocess mode, which needs PROMETHEUS_MULTIPROC_DIR set BEFORE this module
+is first imported: `newswatch worker` and `newswatch up` set it first thing (ops/cli/worker.py).
+Label values must come from small fixed sets (never URLs or ids: one series per value).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
+
+# outcome: resolved, no_incident, failed, retried, skipped (already done / gone).
+ARTICLES = Counter("newswatch_articles", "Articles whose processing ended, by outcome.", ["outcome"])
+PUBLICATION_TO_RECORD_SECONDS = Histogram(
+    "newswatch_publication_to_record_seconds",
+    "Seconds from an article's publication time to its incident being recorded.",
+    buckets=(30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 21600, 86400, float("inf")),
+)
+EXTRACTION_SECONDS = Histogram(
+    "newswatch_extraction_seconds",
+    "Seconds spent extracting incidents from one article.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, float("inf")),
+)
+# kind: http, timeout, parse, private_address, too_large, ... (a short fixed word, not the message).
+FEED_ERRORS = Counter("newswatch_feed_errors", "Feed polls that failed, by kind of failure.", ["kind"])
+# status: ok, not_modified, error.
+FEED_POLLS = Counter("newswatch_feed_polls", "Feed polls, by result.", ["status"])
+
+
+class QueueDepth(Collector):
+    """`newswatch_queue_depth{queue=...}`: messages waiting in each Celery queue, read on scrape."""
+
+    def __init__(self, redis_url: str, queues: Iterable[str]) -> None:
+        self.redis_url = redis_url
+        self.queues = tuple(queues)
+        self._client: Any = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("newswatch_queue_depth", "Tasks waiting in each queue.", labels=["queue"])
+        try:
+            if self._client is None:
+                import redis
+
+                self._client = redis.Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
+            for queue in self.queues:
+                family.add_metric([queue], float(self._client.llen(queue)))
+        except Exception as exc:  # a scrape must not fail because the broker is restarting
+            log.debug("queue depth unavailable: %s", exc)
+        yield family
+
+
+class CallbackGauge(Collector):
+    """A labelled gauge whose values come from a function at scrape time (e.g. articles by status)."""
+
+    def __init__(self, name: str, doc: str, label: str, read: Callable[[], dict[str, float]]) -> None:
+        self.name, self.doc, self.label, self.read = name, doc, label, read
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(self.name, self.doc, labels=[self.label])
+        try:
+            for key, value in sorted(self.read().items()):
+                family.add_metric([str(key)], float(value))
+        except Exception as exc:  # the database may be restarting; report nothing this time
+            log.debug("%s unavailable: %s", self.name, exc)
+        yield family
+
+
+def serve(port: int, *, extra: Iterable[Collector] = (), address: str = "0.0.0.0") -> bool:
+    """Serve /metrics on `port` (0: do nothing). Returns whether it is serving."""
+    if port <= 0:
+        return False
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        registry = REGISTRY
+    for collector in extra:
+        registry.register(collector)
+    try:
+        start_http_server(port, addr=address, registry=registry)
+    except OSError as exc:
+        log.error("metrics endpoint not started: port %s: %s", port, exc.strerror)
+        return False
+    log.info("metrics on http://%s:%s/metrics", address, port)
+    return True
