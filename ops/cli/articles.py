@@ -25,7 +25,7 @@ SET status = CASE WHEN revision > 0 THEN 'pending' ELSE 'new' END,
     failure_reason = NULL, attempts = 0, next_attempt_at = now(),
     enqueued_at = CASE WHEN revision > 0 THEN now() ELSE enqueued_at END, updated_at = now()
 WHERE id = ANY(%s) AND status = 'failed'
-RETURNING id, status
+RETURNING id, status, revision
 """
 
 
@@ -71,7 +71,7 @@ def retry_command(ids: tuple[int, ...], retry_all: bool) -> None:
         rows = conn.execute(_RETRY, (wanted,)).fetchall()
         conn.commit()
     # Enqueue only after the commit: a worker must find the row already pending.
-    to_extract = [row["id"] for row in rows if row["status"] == "pending"]
+    to_extract = [(row["id"], row["revision"]) for row in rows if row["status"] == "pending"]
     queued = _enqueue(to_extract)
     refetch = len(rows) - len(to_extract)
     click.echo(f"retrying {len(rows)} articles: {len(to_extract)} to extract again, {refetch} to fetch again")
@@ -88,15 +88,16 @@ def _check_all_failed(conn: Any, ids: list[int]) -> None:
             raise UserError(f"article #{article_id} has not failed (it is {found[article_id]})")
 
 
-def _enqueue(article_ids: list[int]) -> int:
-    if not article_ids:
+def _enqueue(articles: list[tuple[int, int]]) -> int:
+    """Send `extract.article(article_id, revision)` for each; returns how many were sent."""
+    if not articles:
         return 0
     from workers.app import send
 
     sent = 0
-    for article_id in article_ids:
+    for article_id, revision in articles:
         try:
-            send("extract.article", article_id)
+            send("extract.article", article_id, revision)
         except Exception as exc:  # broker down: the rows are pending, the sweep re-sends them
             log.warning("could not enqueue article %s: %s", article_id, exc)
             break

@@ -51,7 +51,7 @@ def test_retry_sends_an_article_with_text_back_to_extraction_and_one_without_bac
 
     queued = redis.Redis.from_url(redis_url).lrange("extract", 0, -1)
     bodies = [json.loads(m)["headers"] for m in queued]
-    assert [(h["task"], h["argsrepr"]) for h in bodies] == [("extract.article", f"({with_text},)")]
+    assert [(h["task"], h["argsrepr"]) for h in bodies] == [("extract.article", f"({with_text}, 1)")]
 
 
 def test_retrying_an_article_that_has_not_failed_is_refused_and_changes_nothing(db, newswatch):
