@@ -1,8 +1,50 @@
-"""`newswatch poller`: placeholder until its issue lands."""
+"""`newswatch poller`: poll due feeds, fetch and clean their articles, enqueue them for extraction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
 
 import click
 
 
 @click.command(name="poller")
-def command() -> None:
-    """(poller: not built yet)"""
+@click.option("--once", is_flag=True, help="One pass over the due feeds and their pages, then exit (cron, tests).")
+@click.option("--all", "all_feeds", is_flag=True, help="With --once: poll every active feed now, due or not.")
+def command(once: bool, all_feeds: bool) -> None:
+    """Poll feeds until stopped (SIGTERM or Ctrl-C finishes the work in hand, then exits).
+
+    Any number of pollers may run, on any number of machines: each claims due feeds in
+    PostgreSQL, so no feed is polled twice at once. New articles are stored, then sent to the
+    `extract` queue (Redis). Every few minutes it also re-sends work that Redis lost.
+    """
+    if all_feeds and not once:
+        raise click.UsageError("--all only goes with --once")
+    from feeds.poller import Poller
+    from newswatch.settings import get_settings
+    from workers.app import send
+
+    settings = get_settings()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def enqueue(article_id: int, revision: int) -> None:
+        send("extract.article", article_id, revision)
+
+    def enqueue_report(report_id: int) -> None:
+        send("resolve.report", report_id)
+
+    poller = Poller(settings, enqueue, enqueue_report)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, poller.stop)
+        if once:
+            stats = await poller.run_once(all_feeds=all_feeds)
+            click.echo(stats.line())
+        else:
+            await poller.run_forever()
+
+    asyncio.run(main())

@@ -1,0 +1,162 @@
+"""Polite, bounded HTTP GETs for feeds and pages (httpx, asyncio: many requests in flight at once).
+
+What every request gets: the newswatch User-Agent, compression (httpx decodes gzip/deflate), connect
+and read timeouts plus an overall deadline (a server dripping one byte a second cannot hold a slot
+forever), a cap on the body size counted after decompression (so a small gzip bomb is stopped too),
+a cap on requests in flight per host and in total, and redirects followed by hand so that every hop
+passes the private-network guard and a permanent move can be reported to the caller.
+
+Everything that can go wrong on the network becomes `FetchError` with a short reason; a 304 is
+returned as a normal response (the caller treats it as "nothing new").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from feeds.netguard import BlockedAddress, check_host
+from feeds.schedule import parse_retry_after
+from newswatch.settings import Settings
+
+FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
+               "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+MAX_REDIRECTS = 5
+PERMANENT = (301, 308)
+
+
+class FetchError(Exception):
+    """A request that brought nothing usable. `retry_after`: seconds the server asked us to wait."""
+
+    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str                    # where the body came from, after redirects
+    status: int                 # 200-299 or 304
+    headers: httpx.Headers
+    body: bytes
+    permanent_url: str | None   # the new address when the first hops were all permanent redirects
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+class Fetcher:
+    """One per poller process: an httpx client with per-host and total concurrency caps."""
+
+    def __init__(self, settings: Settings, *, total_deadline: float | None = None):
+        self.settings = settings
+        timeout = settings.http_timeout
+        self.deadline = total_deadline or max(timeout * 3, 1.0)
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, pool=None),  # waiting for a pooled connection is not an error
+            follow_redirects=False,
+            headers={"User-Agent": settings.user_agent},
+            limits=httpx.Limits(max_connections=max(10, settings.poll_concurrency * 2),
+                                max_keepalive_connections=max(10, settings.poll_concurrency)),
+            trust_env=False,  # a proxy from the environment would bypass the private-network guard
+        )
+        self._total = asyncio.Semaphore(max(1, settings.poll_concurrency))
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
+        slot = self._hosts.get(host)
+        if slot is None:
+            slot = self._hosts[host] = asyncio.Semaphore(max(1, self.settings.per_host_concurrency))
+        return slot
+
+    async def get(self, url: str, *, max_bytes: int, accept: str = FEED_ACCEPT,
+                  etag: str | None = None, last_modified: str | None = None) -> Response:
+        """GET `url`; 2xx and 304 come back, everything else raises FetchError."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        async with self._total:
+            try:
+                async with asyncio.timeout(self.deadline):
+                    return await self._follow(url, headers, max_bytes)
+            except TimeoutError:
+                raise FetchError(f"no complete answer within {self.deadline:.0f}s") from None
+
+    async def _follow(self, url: str, headers: dict[str, str], max_bytes: int) -> Response:
+        permanent_url: str | None = None
+        still_permanent = True
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            status, response_headers, body = await self._one(current, headers, max_bytes)
+            if status in (301, 302, 303, 307, 308):
+                location = response_headers.get("location")
+                if not location:
+                    raise FetchError(f"HTTP {status} redirect without a Location", status=status)
+                target = urljoin(current, location.strip())
+                if still_permanent and status in PERMANENT:
+                    permanent_url = target
+                else:
+                    still_permanent = False
+                current = target
+                continue
+            if status == 304 or 200 <= status < 300:
+                return Response(current, status, response_headers, body, permanent_url)
+            retry_after = parse_retry_after(response_headers.get("retry-after"), datetime.now(UTC))
+            raise FetchError(f"HTTP {status}", status=status, retry_after=retry_after)
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+    async def _one(self, url: str, headers: dict[str, str], max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"not an http(s) URL: {url[:200]}")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            await check_host(parts.hostname, port, self.settings.allow_private_networks)
+            async with self._host_slot(parts.hostname), self.client.stream("GET", url, headers=headers) as r:
+                if not 200 <= r.status_code < 300:
+                    return r.status_code, r.headers, b""  # the body of an error or a redirect is not read
+                declared = r.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise FetchError(f"too large: {declared} bytes (limit {max_bytes})", status=r.status_code)
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in r.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError(f"too large: more than {max_bytes} bytes", status=r.status_code)
+                    chunks.append(chunk)
+                return r.status_code, r.headers, b"".join(chunks)
+        except BlockedAddress as exc:
+            raise FetchError(str(exc)) from None
+        except socket.gaierror as exc:
+            raise FetchError(f"cannot resolve {parts.hostname}: {exc.strerror or exc}") from None
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"timed out ({type(exc).__name__})") from None
+        except httpx.DecodingError as exc:
+            raise FetchError(f"bad content encoding: {exc}") from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise FetchError(f"bad URL: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from None
+        except OSError as exc:  # e.g. a socket error the transport did not wrap
+            raise FetchError(f"network error: {exc}") from None

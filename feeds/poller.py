@@ -1,0 +1,326 @@
+"""The poller: claims due feeds, polls them politely, stores new entries, fetches and cleans their
+pages, and hands each new article revision to `enqueue` after it is committed.
+
+One asyncio loop per process. A pass has two phases:
+- feeds: a claimer leases due feeds in batches into a bounded queue; `poll_concurrency` workers poll
+  them (conditional GET, feedparser); their results are written a batch at a time (one UPDATE, one
+  INSERT of new entries), so 10,000 unchanged feeds cost a few hundred statements, not 10,000
+  transactions;
+- pages: due article pages (new, flagged for refetch, or retried) are claimed and fetched, cleaned
+  with trafilatura, stored as a revision, committed, then enqueued.
+Database calls are short and synchronous (the shared psycopg pool), run in a thread so the network
+keeps moving meanwhile. Nothing a server sends can stop the loop: every failure is recorded on its
+feed or article.
+
+`feeds` knows nothing of Celery: `enqueue(article_id, revision)` and `enqueue_report(report_id)`
+are given by the caller (ops/cli/poller.py wires them to Celery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import psycopg
+
+from db.pool import connection
+from feeds import articles, feedstate, sweep
+from feeds.clean import PageRejected, clean_page
+from feeds.feedstate import FeedClaim, FeedResult
+from feeds.http import PAGE_ACCEPT, Fetcher, FetchError
+from feeds.parse import NotAFeed, parse_feed
+from feeds.schedule import feed_delay
+from feeds.urls import url_key
+from newswatch.errors import TransientError, UserError
+from newswatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+EnqueueArticle = Callable[[int, int], None]
+EnqueueReport = Callable[[int], None]
+
+SWEEP_EVERY_S = 300.0
+IDLE_SLEEP_S = 5.0     # longest nap between passes when nothing is due
+FLUSH_EVERY_S = 1.0    # results wait at most this long for their batch to fill
+
+
+class CountingCursor(psycopg.Cursor[Any]):
+    """Counts the statements this process sends (the benchmark's queries per poll)."""
+
+    executed = 0  # a figure, not an invariant: a lost increment between threads does not matter
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        CountingCursor.executed += 1
+        return super().execute(*args, **kwargs)
+
+    def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        CountingCursor.executed += 1
+        return super().executemany(*args, **kwargs)
+
+
+@dataclass
+class PassStats:
+    polled: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_articles: int = 0
+    changed_entries: int = 0
+    pages_stored: int = 0
+    pages_unchanged: int = 0
+    pages_failed: int = 0
+    enqueued: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"polled {self.polled} feeds ({self.not_modified} unchanged, {self.failed} failed), "
+                f"{self.new_articles} new articles, {self.changed_entries} changed, "
+                f"{self.pages_stored} pages stored ({self.pages_unchanged} unchanged, "
+                f"{self.pages_failed} failed), {self.enqueued} enqueued")
+
+
+def _db_now(conn: feedstate.Conn) -> datetime:
+    row = conn.execute("SELECT now() AS t").fetchone()
+    assert row is not None
+    moment: datetime = row["t"]
+    return moment
+
+
+class Poller:
+    def __init__(self, settings: Settings, enqueue: EnqueueArticle, enqueue_report: EnqueueReport | None = None,
+                 *, batch_size: int = 200):
+        self.settings = settings
+        self.enqueue = enqueue
+        self.enqueue_report = enqueue_report or (lambda _report_id: None)
+        self.batch_size = batch_size
+        # A lease outlives the slowest possible poll (every request has an overall deadline).
+        self.lease_s = max(300.0, settings.http_timeout * 3 * 4)
+        self.stopping = asyncio.Event()
+        self._last_sweep = 0.0
+
+    def stop(self) -> None:
+        """Finish the work in hand, claim nothing new, and return from run_once/run_forever."""
+        log.info("stopping: finishing the work in hand")
+        self.stopping.set()
+
+    # -- entry points ----------------------------------------------------------------------------------
+
+    async def run_once(self, all_feeds: bool = False) -> PassStats:
+        async with Fetcher(self.settings) as fetcher:
+            return await self._pass(fetcher, all_feeds)
+
+    async def run_forever(self) -> None:
+        async with Fetcher(self.settings) as fetcher:
+            while not self.stopping.is_set():
+                started = time.monotonic()
+                try:
+                    stats = await self._pass(fetcher, all_feeds=False)
+                    if stats.polled or stats.pages_stored or stats.pages_failed:
+                        log.info("pass: %s", stats.line())
+                    if time.monotonic() - self._last_sweep > SWEEP_EVERY_S:
+                        await self.run_sweep()
+                except TransientError as exc:  # the database went away: wait and try again
+                    log.warning("pass interrupted: %s", exc)
+                if time.monotonic() - started < IDLE_SLEEP_S:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.stopping.wait(), IDLE_SLEEP_S)
+
+    async def run_sweep(self) -> sweep.SweepCounts:
+        self._last_sweep = time.monotonic()
+        return await self._db(sweep.sweep, self.settings.pending_timeout, self._send_article, self._send_report)
+
+    # -- one pass --------------------------------------------------------------------------------------
+
+    async def _pass(self, fetcher: Fetcher, all_feeds: bool) -> PassStats:
+        stats = PassStats()
+        since = await self._db(_db_now) if all_feeds else None
+        await self._feeds_phase(fetcher, stats, since)
+        await self._pages_phase(fetcher, stats)
+        return stats
+
+    async def _feeds_phase(self, fetcher: Fetcher, stats: PassStats, since: datetime | None) -> None:
+        queue: asyncio.Queue[FeedClaim | None] = asyncio.Queue(maxsize=self.batch_size)
+        pending: list[FeedResult] = []
+        flush_lock = asyncio.Lock()
+        last_flush = time.monotonic()
+        workers = max(1, self.settings.poll_concurrency)
+
+        async def flush(force: bool = False) -> None:
+            nonlocal last_flush
+            async with flush_lock:
+                if not pending or (not force and len(pending) < self.batch_size
+                                   and time.monotonic() - last_flush < FLUSH_EVERY_S):
+                    return
+                batch = pending[:]
+                pending.clear()
+                last_flush = time.monotonic()
+                await self._write_results(batch, stats)
+
+        async def claimer() -> None:
+            try:
+                while not self.stopping.is_set():
+                    claims = await self._db(feedstate.claim_feeds, self.batch_size, self.lease_s, since)
+                    if not claims:
+                        break
+                    for claim in claims:
+                        await queue.put(claim)
+            finally:
+                for _ in range(workers):
+                    await queue.put(None)
+
+        unpolled: list[int] = []
+
+        async def worker() -> None:
+            while (claim := await queue.get()) is not None:
+                if self.stopping.is_set():
+                    unpolled.append(claim.id)
+                    continue
+                pending.append(await self._poll_feed(fetcher, claim))
+                await flush()
+
+        await asyncio.gather(claimer(), *(worker() for _ in range(workers)))
+        await flush(force=True)
+        if unpolled:
+            await self._db(feedstate.release_feeds, unpolled)
+
+    async def _write_results(self, batch: list[FeedResult], stats: PassStats) -> None:
+        found = [(r.feed_id, e) for r in batch for e in r.entries]
+
+        def write(conn: feedstate.Conn) -> articles.EntryCounts:
+            counts = articles.store_entries(conn, found)
+            feedstate.write_results(conn, batch)
+            return counts
+
+        counts = await self._db(write, retries=3)
+        stats.new_articles += counts.new
+        stats.changed_entries += counts.changed
+        for r in batch:
+            stats.polled += 1
+            stats.not_modified += r.status == "not_modified"
+            stats.failed += r.status == "error"
+            stats.statuses[r.status] = stats.statuses.get(r.status, 0) + 1
+
+    async def _poll_feed(self, fetcher: Fetcher, claim: FeedClaim) -> FeedResult:
+        """Poll one feed. Never raises: every failure becomes an error result on the feed."""
+        s = self.settings
+        try:
+            response = await fetcher.get(claim.url, max_bytes=s.max_feed_bytes, etag=claim.etag,
+                                         last_modified=claim.last_modified)
+        except FetchError as exc:
+            return self._failed(claim, exc.reason, exc.status, exc.retry_after)
+        except Exception as exc:  # a bug, not the feed's fault; still never stop the loop
+            log.exception("feed #%s: unexpected error", claim.id)
+            return self._failed(claim, f"internal error: {type(exc).__name__}: {exc}", None, None)
+        new_url, new_key = None, None
+        if response.permanent_url:
+            try:
+                key = url_key(response.permanent_url)
+                if key != claim.url_key:
+                    new_url, new_key = response.permanent_url, key
+            except UserError:
+                pass
+        etag = response.headers.get("etag") or claim.etag
+        modified = response.headers.get("last-modified") or claim.last_modified
+        base = FeedResult(claim.id, "not_modified", response.status, None, 0, feed_delay(claim.interval_s, 0, 0),
+                          etag, modified, new_url, new_key)
+        if response.status == 304:
+            return base
+        try:
+            parsed = await asyncio.to_thread(parse_feed, response.body, response.url, claim.id,
+                                             response.headers.get("content-type"))
+        except NotAFeed as exc:
+            return self._failed(claim, f"not a feed: {exc}", response.status, None, new_url, new_key)
+        base.entries = parsed.entries
+        if parsed.problem:
+            # Keep what parsed, and forget the validators so the next poll gets the whole feed
+            # even if the server would call this broken copy current.
+            base.status, base.error, base.etag, base.last_modified = "partial", parsed.problem, None, None
+        else:
+            base.status = "ok"
+        return base
+
+    def _failed(self, claim: FeedClaim, reason: str, http_status: int | None, retry_after: float | None,
+                new_url: str | None = None, new_key: str | None = None) -> FeedResult:
+        errors = claim.error_count + 1
+        delay = feed_delay(claim.interval_s, errors, self.settings.max_backoff, retry_after)
+        return FeedResult(claim.id, "error", http_status, reason, errors, delay, claim.etag, claim.last_modified,
+                          new_url, new_key)
+
+    # -- pages -----------------------------------------------------------------------------------------
+
+    async def _pages_phase(self, fetcher: Fetcher, stats: PassStats) -> None:
+        batch = max(1, self.settings.poll_concurrency * 2)
+        while not self.stopping.is_set():
+            claims = await self._db(articles.claim_pages, batch, self.lease_s)
+            if not claims:
+                return
+            await asyncio.gather(*(self._fetch_page(fetcher, c, stats) for c in claims))
+
+    async def _fetch_page(self, fetcher: Fetcher, claim: articles.PageClaim, stats: PassStats) -> None:
+        s = self.settings
+        try:
+            response = await fetcher.get(claim.url, max_bytes=s.max_page_bytes, accept=PAGE_ACCEPT)
+            if response.status == 304:  # we sent no validators; a server that says so anyway is wrong
+                raise FetchError("HTTP 304 to an unconditional request", status=304)
+            page = await asyncio.to_thread(clean_page, response.body, response.url, response.content_type
+                                           if "content-type" in response.headers else "", claim.published_at)
+        except (FetchError, PageRejected) as exc:
+            reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+            retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+            outcome = await self._db(articles.record_page_failure, claim, reason, max_attempts=s.fetch_attempts,
+                                     max_backoff=s.max_backoff, retry_after=retry_after)
+            stats.pages_failed += 1
+            log.debug("article #%s %s: %s (%s)", claim.id, claim.url, reason, outcome)
+            return
+        except Exception as exc:  # a bug; record it on the article and carry on
+            log.exception("article #%s: unexpected error", claim.id)
+            await self._db(articles.record_page_failure, claim, f"internal error: {type(exc).__name__}: {exc}",
+                           max_attempts=s.fetch_attempts, max_backoff=s.max_backoff)
+            stats.pages_failed += 1
+            return
+        revision = await self._db(articles.store_page, claim, page)  # committed when this returns
+        if revision is None:
+            stats.pages_unchanged += 1
+            return
+        stats.pages_stored += 1
+        if self._send_article(claim.id, revision):
+            stats.enqueued += 1
+
+    # -- plumbing --------------------------------------------------------------------------------------
+
+    def _send_article(self, article_id: int, revision: int) -> bool:
+        try:
+            self.enqueue(article_id, revision)
+            return True
+        except Exception as exc:  # the broker is down: the sweep re-sends it once it is back
+            log.warning("could not enqueue article #%s: %s (the sweep will retry)", article_id, exc)
+            return False
+
+    def _send_report(self, report_id: int) -> None:
+        try:
+            self.enqueue_report(report_id)
+        except Exception as exc:
+            log.warning("could not enqueue report #%s: %s (the sweep will retry)", report_id, exc)
+
+    async def _db(self, fn: Callable[..., T], *args: Any, retries: int = 1, **kwargs: Any) -> T:
+        """Run `fn(conn, *args)` in one transaction on a pooled connection, in a worker thread."""
+
+        def run() -> T:
+            for attempt in range(retries):
+                try:
+                    with connection() as conn:
+                        conn.cursor_factory = CountingCursor
+                        return fn(conn, *args, **kwargs)
+                except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+                    if attempt + 1 == retries:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+            raise AssertionError("unreachable")
+
+        return await asyncio.to_thread(run)
