@@ -20,7 +20,13 @@ SELECT i.id              AS incident_id,
        i.injured_qualifier,
        i.injured_min,
        i.injured_max,
-       i.historical
+       i.historical,
+       -- Syndicated copies of one article count once.
+       (SELECT count(DISTINCT r.article_id) FROM reports r
+        WHERE r.incident_id = i.id AND r.copy_of IS NULL) AS source_count,
+       i.killed_as_of,
+       i.injured_as_of,
+       i.created_at
 FROM incidents i
 WHERE i.merged_into IS NULL;
 
@@ -44,7 +50,12 @@ SELECT h.incident_id,
        h.article_id,
        h.report_id,
        h.killed_qualifier,
-       h.injured_qualifier
+       h.injured_qualifier,
+       h.killed_min,
+       h.killed_max,
+       h.injured_min,
+       h.injured_max,
+       h.merged_from
 FROM incident_history h
 LEFT JOIN articles a ON a.id = h.article_id;
 
@@ -56,7 +67,11 @@ SELECT r.incident_id,
        r.killed,
        r.injured,
        r.revision,
-       r.id              AS report_id
+       r.id              AS report_id,
+       r.copy_of         AS copy_of_report,
+       r.resolution,
+       r.claimed_by,
+       a.title
 FROM reports r
 JOIN articles a ON a.id = r.article_id
 WHERE r.incident_id IS NOT NULL;

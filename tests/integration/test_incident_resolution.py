@@ -1,0 +1,293 @@
+"""Resolution against the real Postgres: the Hilla bombing told many ways, two workers at once, merges.
+
+Rows are inserted directly (facts in the INCIDENT format of `newswatch extract`), so the resolution
+tests neither run spaCy nor depend on extraction quality.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from datetime import UTC, date, datetime
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from workers.resolution.resolver import merge, resolve_report
+
+pytestmark = pytest.mark.integration
+
+_serial = itertools.count(1)
+
+FIRST = (
+    "A truck packed with explosives blew up at the crowded Souk al-Khadra market in Hilla on "
+    "Tuesday evening, killing 103 people and wounding 188, the Babil provincial health directorate "
+    "said. No group has said it carried out the attack. Shopkeepers described fires spreading through "
+    "the fruit stalls as ambulances from Hilla General Hospital struggled through the traffic."
+)
+REVISION = (
+    "Iraqi officials lowered the death toll from the Hilla market bombing to 84 on Wednesday, saying "
+    "some victims had been counted twice, while the number of wounded rose to 284. Governor Karim "
+    "Saadi said rescue work at Souk al-Khadra had ended and that Babil would observe three days of "
+    "mourning. Hilla General Hospital appealed for blood donors."
+)
+CLAIM = (
+    "Islamic State said it carried out the truck bombing at the Souk al-Khadra market in Hilla, in a "
+    "statement posted on its Amaq channel on Wednesday. The attack killed 84 people and wounded 284, "
+    "according to the Babil health directorate. Governor Karim Saadi called the claim an attempt to "
+    "sow fear among the shoppers and traders of Hilla ahead of the holiday."
+)
+SYNDICATED = CLAIM.replace("on Wednesday", "late on Wednesday").replace("ahead of the holiday",
+                                                                         "before the holiday")
+LATE_OLDER = (
+    "At least 95 people were killed and 150 wounded when a truck bomb exploded in a busy market in "
+    "Hilla, south of Baghdad, on Tuesday, police and hospital sources in Babil said. Souk al-Khadra "
+    "was packed with families shopping for the holiday."
+)
+FUNERALS = (
+    "Hundreds of mourners carried coffins through Hilla on Thursday as the city buried victims of "
+    "the Souk al-Khadra truck bombing, which killed 84 people and wounded 284. Governor Karim Saadi "
+    "joined the procession. Separately, a US strike that killed ten fighters near al-Qaim in Anbar "
+    "was confirmed by the coalition."
+)
+OTHER_BOMBING = (
+    "A car bomb exploded near a checkpoint in the Karrada district of Baghdad on Tuesday morning, "
+    "killing seven people and wounding 19, an interior ministry spokesman said. Traffic on Abu Nuwas "
+    "Street was halted for hours while forensic teams examined the wreck."
+)
+
+
+def insert_article(db: Any, text: str, published: datetime, title: str = "",
+                   status: str = "extracted") -> int:
+    n = next(_serial)
+    url = f"http://news.test/{n}"
+    row = db.execute(
+        """INSERT INTO articles (url, url_key, title, text, published_at, status, revision)
+           VALUES (%s, %s, %s, %s, %s, %s, 1) RETURNING id""",
+        (url, url, title or text.split(".")[0], text, published, status)).fetchone()
+    return int(row["id"])
+
+
+def insert_report(db: Any, article_id: int, published: datetime, *, ordinal: int = 0,
+                  primary: bool = True, category: str = "attack", event_type: str = "bombing",
+                  location: str | None = "Hilla", country: str | None = "IQ",
+                  occurred_on: date | None = date(2026, 3, 3), killed: int | None = None,
+                  injured: int | None = None, perpetrator: str | None = None,
+                  claimed_by: str | None = None, historical: bool = False,
+                  evidence: list[dict[str, Any]] | None = None) -> int:
+    facts = {"category": category, "event_type": event_type, "location": location,
+             "country_code": country, "occurred_on": occurred_on.isoformat() if occurred_on else None,
+             "killed": killed, "injured": injured, "perpetrator": perpetrator, "claimed_by": claimed_by,
+             "primary": primary, "historical": historical, "evidence": evidence or []}
+    row = db.execute(
+        """INSERT INTO reports (article_id, revision, ordinal, is_primary, category, event_type, location,
+               country_code, occurred_on, killed, injured, perpetrator, claimed_by, historical,
+               published_at, facts)
+           VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+        (article_id, ordinal, primary, category, event_type, location, country, occurred_on, killed,
+         injured, perpetrator, claimed_by, historical, published, Jsonb(facts))).fetchone()
+    return int(row["id"])
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
+
+
+def quote(field: str, sentence: str) -> dict[str, Any]:
+    return {"field": field, "quote": sentence, "start": 0, "end": len(sentence)}
+
+
+
+def resolve(database_url: str, report_id: int):
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        return resolve_report(conn, report_id)
+
+
+def versions(db: Any, incident_id: int) -> list[dict[str, Any]]:
+    return db.execute("SELECT * FROM incident_versions WHERE incident_id = %s ORDER BY version",
+                      (incident_id,)).fetchall()
+
+
+def seed_reports(db: Any) -> dict[str, int]:
+    """The whole story as report ids, in the order the tests process them."""
+    ids: dict[str, int] = {}
+    a = insert_article(db, FIRST, at(3, 18))
+    ids["first"] = insert_report(db, a, at(3, 18), killed=103, injured=188, evidence=[
+        quote("killed", "killing 103 people and wounding 188"), quote("injured", "wounding 188")])
+    a = insert_article(db, REVISION, at(4, 8))
+    ids["revision"] = insert_report(db, a, at(4, 8), killed=84, injured=284, evidence=[
+        quote("killed", "lowered the death toll from the Hilla market bombing to 84")])
+    a = insert_article(db, CLAIM, at(4, 15))
+    ids["claim"] = insert_report(db, a, at(4, 15), killed=84, injured=284, claimed_by="Islamic State",
+                                 evidence=[quote("claimed_by", "Islamic State said it carried out the truck "
+                                                               "bombing")])
+    a = insert_article(db, SYNDICATED, at(4, 15, 30))
+    ids["syndicated"] = insert_report(db, a, at(4, 15, 30), killed=84, injured=284,
+                                      claimed_by="Islamic State")
+    a = insert_article(db, FUNERALS, at(5, 12))
+    ids["funerals"] = insert_report(db, a, at(5, 12), killed=84, injured=284, occurred_on=None)
+    ids["passing"] = insert_report(db, a, at(5, 12), ordinal=1, primary=False, event_type="airstrike",
+                                   location="al-Qaim", killed=10, occurred_on=None)
+    a = insert_article(db, OTHER_BOMBING, at(3, 11))
+    ids["other"] = insert_report(db, a, at(3, 11), location="Baghdad", killed=7, injured=19)
+    a = insert_article(db, LATE_OLDER, at(3, 20))
+    ids["late"] = insert_report(db, a, at(3, 20), killed=95, injured=150)
+    return ids
+
+
+def test_one_bombing_reported_eight_ways_is_one_incident_with_three_versions(db, database_url):
+    ids = seed_reports(db)
+    results = {name: resolve(database_url, rid) for name, rid in ids.items()}
+
+    hilla = results["first"].incident_id
+    assert results["first"].action == "new"
+    assert results["other"].action == "new" and results["other"].incident_id != hilla
+    for name in ("revision", "claim", "syndicated", "funerals", "late"):
+        assert results[name].incident_id == hilla, name
+    assert results["syndicated"].action == "copy"
+    assert results["passing"].action == "passing_mention" and results["passing"].incident_id is None
+
+    live = db.execute("SELECT * FROM incidents_current ORDER BY incident_id").fetchall()
+    assert [i["incident_id"] for i in live] == [hilla, results["other"].incident_id]
+    current = live[0]
+    assert (current["killed"], current["injured"], current["claimed_by"]) == (84, 284, "Islamic State")
+    assert (current["killed_min"], current["killed_max"]) == (84, 103)
+    assert (current["injured_min"], current["injured_max"]) == (150, 284)
+    assert current["report_count"] == 6
+    assert current["source_count"] == 5  # the syndicated copy is not a source of its own
+
+    history = versions(db, hilla)
+    assert [(v["version"], v["reason"]) for v in history] == [(1, "new"), (2, "revised_down"), (3, "claim")]
+    assert (history[0]["killed"], history[0]["injured"]) == (103, 188)
+    assert sorted(history[1]["changed_fields"]) == ["injured", "killed"]
+    assert history[1]["quote"] == "lowered the death toll from the Hilla market bombing to 84"
+    assert history[1]["article_url"].startswith("http://news.test/")
+    assert history[2]["changed_fields"] == ["claimed_by"]
+    assert history[2]["quote"].startswith("Islamic State said")
+
+
+def test_the_passing_mention_creates_nothing_and_its_article_is_still_resolved(db, database_url):
+    ids = seed_reports(db)
+    for rid in ids.values():
+        resolve(database_url, rid)
+    strikes = db.execute("SELECT count(*) AS n FROM incidents WHERE event_type = 'airstrike'").fetchone()
+    assert strikes["n"] == 0
+    article = db.execute("""SELECT a.status FROM articles a JOIN reports r ON r.article_id = a.id
+                            WHERE r.id = %s""", (ids["passing"],)).fetchone()
+    assert article["status"] == "resolved"
+
+
+def test_an_older_report_processed_late_widens_the_range_but_never_overwrites(db, database_url):
+    ids = seed_reports(db)
+    for name in ("first", "revision", "late"):
+        resolve(database_url, ids[name])
+    row = db.execute("SELECT * FROM incidents").fetchone()
+    assert (row["killed"], row["injured"], row["version"]) == (84, 284, 2)
+    assert (row["killed_min"], row["killed_max"], row["injured_min"]) == (84, 103, 150)
+
+
+@pytest.mark.parametrize("order", [
+    ["late", "claim", "first", "revision", "syndicated", "funerals"],
+    ["funerals", "syndicated", "revision", "late", "first", "claim"],
+])
+def test_the_final_figures_do_not_depend_on_the_order_reports_arrive_in(db, database_url, order):
+    ids = seed_reports(db)
+    for name in order:
+        resolve(database_url, ids[name])
+    rows = db.execute("SELECT * FROM incidents_current").fetchall()
+    assert len(rows) == 1
+    assert (rows[0]["killed"], rows[0]["injured"], rows[0]["claimed_by"]) == (84, 284, "Islamic State")
+    assert (rows[0]["killed_min"], rows[0]["killed_max"]) == (84, 103)
+
+
+def test_a_repeat_of_the_same_figures_adds_a_source_not_a_version(db, database_url):
+    ids = seed_reports(db)
+    for name in ("first", "revision", "funerals"):
+        resolve(database_url, ids[name])
+    row = db.execute("SELECT * FROM incidents_current").fetchone()
+    assert (row["version"], row["report_count"]) == (2, 3)
+
+
+def test_a_retried_task_changes_nothing(db, database_url):
+    ids = seed_reports(db)
+    first = resolve(database_url, ids["first"])
+    before = db.execute("SELECT * FROM incidents").fetchall()
+    again = resolve(database_url, ids["first"])
+    assert again.action == "already_done" and again.incident_id == first.incident_id
+    assert db.execute("SELECT * FROM incidents").fetchall() == before
+    assert resolve(database_url, 999_999).action == "gone"
+
+
+def test_a_historical_report_alone_creates_no_live_incident(db, database_url):
+    a = insert_article(db, LATE_OLDER, at(3, 20))
+    rid = insert_report(db, a, at(3, 20), killed=95, historical=True, occurred_on=date(2024, 1, 5))
+    assert resolve(database_url, rid).action == "historical_unmatched"
+    assert db.execute("SELECT count(*) AS n FROM incidents").fetchone()["n"] == 0
+    assert db.execute("SELECT status FROM articles WHERE id = %s", (a,)).fetchone()["status"] == "no_incident"
+
+
+def test_each_version_is_announced_on_incident_changed_at_commit(db, database_url):
+    ids = seed_reports(db)
+    with psycopg.connect(database_url, autocommit=True) as listener:
+        listener.execute("LISTEN incident_changed")
+        resolve(database_url, ids["first"])
+        resolve(database_url, ids["revision"])
+        payloads = [n.payload for n in listener.notifies(timeout=2, stop_after=2)]
+    assert [json.loads(p)["version"] for p in payloads] == [1, 2]
+
+
+def test_two_workers_resolving_one_event_at_the_same_moment_make_one_incident(db, database_url):
+    for _attempt in range(5):
+        db.execute("TRUNCATE incident_history, reports, incidents, articles RESTART IDENTITY CASCADE")
+        a = insert_article(db, FIRST, at(3, 18))
+        b = insert_article(db, LATE_OLDER, at(3, 20))
+        reports = [insert_report(db, a, at(3, 18), killed=103, injured=188),
+                   insert_report(db, b, at(3, 20), killed=95, injured=150)]
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def work(report_id: int, barrier: threading.Barrier = barrier,
+                 errors: list[BaseException] = errors) -> None:
+            try:
+                with psycopg.connect(database_url, row_factory=dict_row) as conn:
+                    barrier.wait(timeout=10)
+                    resolve_report(conn, report_id)
+            except BaseException as exc:  # surfaced by the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(r,)) for r in reports]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert not errors
+        incidents = db.execute("SELECT * FROM incidents").fetchall()
+        assert len(incidents) == 1
+        linked = db.execute("SELECT DISTINCT incident_id FROM reports").fetchall()
+        assert [r["incident_id"] for r in linked] == [incidents[0]["id"]]
+        history = versions(db, incidents[0]["id"])
+        assert [v["version"] for v in history] == list(range(1, incidents[0]["version"] + 1))
+        assert (incidents[0]["killed"], incidents[0]["killed_min"]) == (95, 95)
+
+
+def test_a_merge_keeps_the_older_id_and_both_histories(db, database_url):
+    a = insert_article(db, FIRST, at(3, 18))
+    b = insert_article(db, OTHER_BOMBING, at(3, 11))
+    first = resolve(database_url, insert_report(db, a, at(3, 18), killed=103, injured=188)).incident_id
+    second = resolve(database_url, insert_report(db, b, at(4, 9), location="Baghdad", killed=110,
+                                                 claimed_by="Islamic State")).incident_id
+    assert first != second
+    with psycopg.connect(database_url, row_factory=dict_row) as conn, conn.transaction():
+        merge(conn, second, first) if second < first else merge(conn, first, second)
+    survivor = db.execute("SELECT * FROM incidents_current").fetchall()
+    assert [s["incident_id"] for s in survivor] == [first]
+    assert (survivor[0]["killed"], survivor[0]["claimed_by"]) == (110, "Islamic State")
+    assert db.execute("SELECT merged_into FROM incidents WHERE id = %s", (second,)).fetchone() == {
+        "merged_into": first}
+    assert [v["reason"] for v in versions(db, first)] == ["new", "merge"]
+    assert [v["reason"] for v in versions(db, second)] == ["new"]
+    assert {r["incident_id"] for r in db.execute("SELECT incident_id FROM reports")} == {first}

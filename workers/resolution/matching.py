@@ -1,0 +1,125 @@
+"""Does a report belong to an incident? A score in [0, 1] from place, names, text, type and day.
+
+Pure functions. The rules, in order:
+1. A near-duplicate text (MinHash Jaccard >= SYNDICATED) of an article the incident already holds
+   is a syndicated copy: the same incident, counted as one source with the original.
+2. Another category (attack / accident / disaster) or a day outside the window: not the same.
+3. Otherwise a weighted score of place agreement (rapidfuzz on names, or the place being named in the
+   other side's text), shared proper names, text similarity, type agreement and day distance.
+   A place known on both sides that disagrees caps the score: two shootings the same day in one
+   country but different cities are two incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from workers.resolution.material import Material, estimated_jaccard
+
+SYNDICATED = 0.6          # estimated Jaccard of word 3-shingles: same wire copy, lightly edited
+MATCH = 0.55              # a report joins the best candidate scoring at least this
+MERGE = 0.7               # two incidents are one when they score at least this against each other
+EVENT_DAY_SLACK = 2       # two event days may differ this much (time zones, "overnight", date slips)
+AFTERMATH_DAYS = 7        # a report with only a publish date may come this long after the event
+PLACE_MISMATCH_CAP = 0.4  # the most a pair whose known places disagree can score
+
+WEIGHTS = {"place": 0.35, "names": 0.25, "text": 0.15, "type": 0.15, "day": 0.10}
+
+
+@dataclass(frozen=True)
+class Match:
+    score: float
+    copy_of_article: int | None = None   # set when the report's text is a syndicated copy
+    detail: tuple[tuple[str, float], ...] = ()
+
+
+def day_distance(a: Material, b: Material) -> int | None:
+    """Days between two events, allowing aftermath reports; None when outside the window."""
+    if a.day is None or b.day is None:
+        return 0
+    gap = (a.day - b.day).days
+    if a.day_is_event and b.day_is_event:
+        return abs(gap) if abs(gap) <= EVENT_DAY_SLACK else None
+    # One side only has a publish date, which falls on or after the event day.
+    later_is_publish = (not a.day_is_event and gap >= 0) or (not b.day_is_event and gap <= 0)
+    if later_is_publish:
+        return abs(gap) if abs(gap) <= AFTERMATH_DAYS else None
+    return abs(gap) if abs(gap) <= 1 else None
+
+
+def place_agreement(a: Material, b: Material) -> float | None:
+    """1.0 when the places agree, 0.0 when both are known and disagree, None when unknown."""
+    if not a.places or not b.places:
+        return None
+    best = max(fuzz.token_set_ratio(p, q) for p in a.places for q in b.places) / 100
+    if best >= 0.85:
+        return 1.0
+    # "Sandilands" against "Croydon": still one place when each side's text names the other's place.
+    # Both ways, because "Hilla, south of Baghdad" names Baghdad without being about Baghdad.
+    if any(p in b.names for p in a.places) and any(q in a.names for q in b.places):
+        return 1.0
+    return best if best >= 0.6 else 0.0
+
+
+def name_overlap(a: Material, b: Material) -> float:
+    """Share of the smaller side's names the other side also mentions."""
+    if not a.names or not b.names:
+        return 0.0
+    return len(a.names & b.names) / min(len(a.names), len(b.names))
+
+
+def text_similarity(a: Material, b: Material) -> tuple[float, int | None]:
+    """Best MinHash Jaccard between a text of `a` and a text of `b` from another article."""
+    best, article = 0.0, None
+    for a_id, a_hash in a.texts:
+        for b_id, b_hash in b.texts:
+            if a_id == b_id:
+                continue
+            similarity = estimated_jaccard(a_hash, b_hash)
+            if similarity > best:
+                best, article = similarity, b_id
+    return best, article
+
+
+def score(report: Material, incident: Material) -> Match:
+    """How likely `report` is about `incident` (see the module docstring for the rules)."""
+    if report.article_ids & incident.article_ids:
+        # Another revision of an article the incident already holds.
+        return Match(1.0, None, (("same_article", 1.0),))
+    text, copied = text_similarity(report, incident)
+    if text >= SYNDICATED:
+        return Match(1.0, copied, (("syndicated", text),))
+    if report.category != incident.category:
+        return Match(0.0, None, (("category", 0.0),))
+    if report.country_code and incident.country_code and report.country_code != incident.country_code:
+        return Match(0.0, None, (("country", 0.0),))
+    distance = day_distance(report, incident)
+    if distance is None:
+        return Match(0.0, None, (("day", 0.0),))
+    place = place_agreement(report, incident)
+    parts = {
+        "place": 0.5 if place is None else place,
+        "names": min(1.0, name_overlap(report, incident) * 2),  # a third of names shared is a lot
+        "text": min(1.0, text * 4),  # same-event articles by different outlets share few shingles
+        "type": 1.0 if report.event_type == incident.event_type else 0.4,
+        "day": 1.0 - distance / (AFTERMATH_DAYS + 1),
+    }
+    total = sum(WEIGHTS[k] * v for k, v in parts.items())
+    if place == 0.0:
+        total = min(total, PLACE_MISMATCH_CAP)
+    return Match(round(total, 4), None, tuple(sorted(parts.items())))
+
+
+def best_match(report: Material, candidates: dict[int, Material],
+               threshold: float = MATCH) -> tuple[int, Match] | None:
+    """The candidate incident `report` belongs to, or None; ties go to the oldest incident."""
+    scored = [(match.score, -incident_id, incident_id, match)
+              for incident_id, candidate in candidates.items()
+              if (match := score(report, candidate)).score >= threshold]
+    if not scored:
+        return None
+    _, _, incident_id, match = max(scored)
+    return incident_id, match
+
