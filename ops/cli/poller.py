@@ -28,6 +28,7 @@ def command(once: bool, all_feeds: bool) -> None:
     settings = get_settings()
     if not logging.getLogger().handlers:
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns everything else
 
     def enqueue(article_id: int, revision: int) -> None:
         send("extract.article", article_id, revision)

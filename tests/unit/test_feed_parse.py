@@ -1,0 +1,74 @@
+"""Feed parsing: entries, links, GUIDs, ill-formed feeds and things that are no feed at all."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from feeds.parse import NotAFeed, guid_key, parse_feed
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
+HARBOUR = (FIXTURES / "harbour_rss.xml").read_bytes()
+
+
+def test_entries_get_absolute_links_titles_and_dates():
+    feed = parse_feed(HARBOUR, "https://gazette.example/rss.xml", 7)
+    first, second = feed.entries
+    assert first.url == "https://gazette.example/news/ferry-aground.html"
+    assert first.title == "Ferry runs aground near the north pier"
+    assert first.published is not None and first.published.isoformat() == "2026-03-03T07:15:00+00:00"
+    assert second.url_key == "gazette.example/news/dock-road-fire.html"  # tracking parameter dropped
+    assert feed.skipped == 1  # the item without a link cannot be fetched
+    assert feed.problem is None
+
+
+def test_a_url_guid_is_global_and_a_short_one_belongs_to_its_feed():
+    feed = parse_feed(HARBOUR, "https://gazette.example/rss.xml", 7)
+    assert feed.entries[0].guid == "feed:7:gazette-1001"
+    assert feed.entries[1].guid == "https://gazette.example/news/dock-road-fire.html"
+    assert guid_key("tag:example.com,2026:post-1", 3) == "tag:example.com,2026:post-1"
+    assert guid_key("123", 3) == "feed:3:123"
+    assert guid_key("  ", 3) is None
+
+
+def test_a_truncated_feed_keeps_the_entries_before_the_cut():
+    cut = HARBOUR[: HARBOUR.index(b"</item>") + len(b"</item>")] + b"\n<item><title>Half an ite"
+    feed = parse_feed(cut, "https://gazette.example/rss.xml", 7)
+    assert [e.title for e in feed.entries] == ["Ferry runs aground near the north pier"]
+    assert feed.problem and feed.problem.startswith("ill-formed feed")
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body><h1>Welcome</h1></body></html>", b'{"items": []}',
+                                  b"\x00\xff\xfe garbage", b"http://169.254.169.254/latest/meta-data/"])
+def test_a_body_that_is_no_feed_is_refused_with_a_reason(body):
+    with pytest.raises(NotAFeed):
+        parse_feed(body, "https://gazette.example/rss.xml", 7)
+
+
+def test_an_empty_but_valid_feed_has_no_entries_and_no_problem():
+    feed = parse_feed(b'<rss version="2.0"><channel><title>quiet</title></channel></rss>', "https://x.example/", 1)
+    assert feed.entries == [] and feed.problem is None
+
+
+def test_odd_encodings_come_out_right(shared_dir):
+    folder = shared_dir / "corpus" / "feeds" / "miniflux"
+    expected = {"encoding_WINDOWS-1251.xml": "Цитата", "koi8r.xml": "Первая новость",
+                "encoding_ISO-8859-1.xml": "Red Dead Redemption", "urdu_UTF8.xml": "امریکی",
+                "rdf_UTF8.xml": "Vorsichtsmaßnahmen"}
+    for name, text in expected.items():
+        feed = parse_feed((folder / name).read_bytes(), "https://example.com/feed", 1)
+        assert any(text in (e.title or "") for e in feed.entries), name
+
+
+def test_every_ill_formed_feedparser_fixture_is_handled_without_an_exception(shared_dir):
+    folder = shared_dir / "corpus" / "feeds" / "feedparser-tests" / "illformed"
+    files = [Path(root) / f for root, _, names in os.walk(folder) for f in names if f != "LICENSE"]
+    assert len(files) >= 10
+    outcomes = {}
+    for path in files:
+        try:
+            outcomes[path.name] = len(parse_feed(path.read_bytes(), "https://example.com/feed", 1).entries)
+        except NotAFeed:
+            outcomes[path.name] = "not a feed"
+    assert outcomes["rss_item_link_corrupted_ampersands.xml"] == 1
+    assert outcomes["rss_empty_document.xml"] == "not a feed"
