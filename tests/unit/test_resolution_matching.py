@@ -1,0 +1,89 @@
+"""Matching without services: same event or not, from place, names, text, type and day."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from workers.resolution.matching import MATCH, best_match, score
+from workers.resolution.material import (
+    estimated_jaccard,
+    names_in,
+    normalise,
+    report_material,
+    text_minhash,
+)
+
+HILLA = ("A truck bomb exploded at the Souk al-Khadra market in Hilla on Tuesday, killing 103 people, "
+         "the Babil health directorate said. Governor Karim Saadi declared three days of mourning.")
+HILLA_LATER = ("Governor Karim Saadi of Babil said the toll from Tuesday's bombing of the Souk al-Khadra "
+               "market in Hilla had been revised to 84 dead after double counting.")
+BAGHDAD = ("A car bomb went off at a checkpoint in Karrada, Baghdad, on Tuesday, killing seven people, "
+           "an interior ministry spokesman said. Abu Nuwas Street was closed.")
+
+
+def material(text: str, article_id: int, location: str | None = "Hilla", **row):
+    base = {"article_id": article_id, "category": "attack", "event_type": "bombing",
+            "location": location, "country_code": "IQ", "occurred_on": date(2026, 3, 3),
+            "published_at": datetime(2026, 3, 3, 20, tzinfo=UTC), "facts": {}}
+    return report_material({**base, **row}, None, text)
+
+
+def test_names_are_proper_noun_phrases_without_sentence_starters_or_weekdays():
+    names = names_in("The blast hit Hilla on Tuesday. Governor Karim Saadi said Babil would mourn.")
+    assert {"hilla", "governor karim saadi", "babil"} <= names
+    assert "tuesday" not in names and "the" not in names
+
+
+def test_place_names_are_compared_without_accents_or_hyphens():
+    assert normalise("Mazār-e-Sharif") == "mazar e sharif"
+
+
+def test_a_lightly_edited_copy_has_a_near_identical_minhash_and_another_text_does_not():
+    copy = HILLA.replace("on Tuesday", "late on Tuesday")
+    assert estimated_jaccard(text_minhash(HILLA), text_minhash(copy)) > 0.6
+    assert estimated_jaccard(text_minhash(HILLA), text_minhash(BAGHDAD)) < 0.2
+
+
+def test_a_later_report_of_the_same_bombing_matches():
+    assert score(material(HILLA_LATER, 2, occurred_on=None), material(HILLA, 1)).score >= MATCH
+
+
+def test_a_bombing_in_another_city_the_same_day_does_not_match():
+    assert score(material(BAGHDAD, 2, location="Baghdad"), material(HILLA, 1)).score < MATCH
+
+
+def test_another_category_or_country_never_matches_an_original_text():
+    crash = material(HILLA_LATER, 2, category="accident", event_type="road_crash")
+    assert score(crash, material(HILLA, 1)).score == 0
+    abroad = material(HILLA_LATER, 2, country_code="SY")
+    assert score(abroad, material(HILLA, 1)).score == 0
+
+
+def test_a_syndicated_copy_matches_and_names_the_article_it_copies():
+    copy = material(HILLA.replace("killing 103", "leaving 103 dead"), 2, location=None)
+    match = score(copy, material(HILLA, 1))
+    assert match.score == 1.0 and match.copy_of_article == 1
+
+
+def test_an_event_day_too_far_from_the_incident_does_not_match():
+    weeks_later = material(HILLA_LATER, 2, occurred_on=date(2026, 3, 20))
+    assert score(weeks_later, material(HILLA, 1)).score == 0
+
+
+def test_an_aftermath_report_with_only_a_publish_date_days_later_still_matches():
+    later = material(HILLA_LATER, 2, occurred_on=None, published_at=datetime(2026, 3, 7, tzinfo=UTC))
+    assert score(later, material(HILLA, 1)).score >= MATCH
+
+
+def test_the_best_candidate_wins_and_weak_ones_are_ignored():
+    report = material(HILLA_LATER, 3, occurred_on=None)
+    candidates = {1: material(HILLA, 1), 2: material(BAGHDAD, 2, location="Baghdad")}
+    found = best_match(report, candidates)
+    assert found is not None and found[0] == 1
+    assert best_match(report, {2: candidates[2]}) is None
+
+
+def test_a_different_place_the_other_text_only_mentions_in_passing_is_no_match():
+    near_baghdad = replace(material(HILLA, 1), names=frozenset({"hilla", "baghdad", "babil"}))
+    assert score(material(BAGHDAD, 2, location="Baghdad"), near_baghdad).score < MATCH
