@@ -27,7 +27,7 @@ _DATE = re.compile(
 )
 # Sentences about what comes after the incident: their days are not the incident's.
 _AFTERMATH = re.compile(
-    r"\b(?:funeral|vigil|inquest|memorial|court|trial|charged|appeared|will\s+be|next|tribute|"
+    r"\b(?:funeral|vigil|inquest|memorial|court|trial|charged|appeared|will\s+be|next|tributes?|"
     r"reopen\w*|resume\w*|named|identified|visited|visit|said\s+on|told\s+\w+\s+on|statement\s+on)\b",
     re.IGNORECASE,
 )

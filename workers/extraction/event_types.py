@@ -37,7 +37,7 @@ _TRIGGERS: dict[str, str] = {
     "kidnapping": r"kidnap(?:ped|ping|pers)?|abduct(?:ed|ion|ions)|taken\s+hostage|hostages?",
     "air_crash": r"plane\s+crash|air\s+crash|(?:plane|aircraft|airliner|jet|helicopter|chopper)\s+(?:crashed|went\s+down|came\s+down)|"
                  r"crash(?:ed)?\s+(?:landing|shortly\s+after\s+take-?off)|flight\s+\w*\s*crashed",
-    "rail_crash": r"derail(?:ed|ment|ing)?|train\s+(?:crash|collision|accident)|tram\s+(?:crash|accident|overturned)|"
+    "rail_crash": r"derail(?:s|ed|ment|ments|ing)?|(?:left|came\s+off|jumped)\s+the\s+(?:track|tracks|rails)|train\s+(?:crash|collision|accident)|tram\s+(?:crash|accident|overturned)|"
                   r"(?:train|tram)s?\s+(?:crashed|collided|overturned)|rail\s+(?:crash|accident|disaster)",
     "road_crash": r"(?:car|bus|coach|lorry|truck|minibus|road|traffic|motorway|highway)\s+(?:crash|accident|collision|smash)|"
                   r"(?:bus|car|lorry|truck|coach|van)\s+(?:crashed|overturned|plunged|collided|veered)|hit-and-run|pile-up",
@@ -47,7 +47,7 @@ _TRIGGERS: dict[str, str] = {
             r"fire\s+(?:at|in)\s+(?:a|the)\s+\w+|burned\s+down|firefighters",
     "structural_collapse": r"collaps(?:e|ed|es)|caved\s+in",
     "stampede": r"stampede|crush\s+at|crowd\s+crush",
-    "other_accident": r"fell\s+(?:into|down|from)|trapped\s+(?:down|in)|(?:well|shaft|pit)\s+(?:rescue|accident)|"
+    "other_accident": r"(?:fell|fallen|plummeted|plunged|slipped|tumbled)\s+(?:into|down|from|off)|trapped\s+(?:down|in)|(?:well|shaft|pit)\s+(?:rescue|accident)|"
                       r"electrocuted|accident",
     "earthquake": r"earthquake|quake|tremor|magnitude\s+\d|seismic",
     "flood": r"flood(?:s|ing|ed|waters)?|flash\s+flood",
@@ -59,10 +59,14 @@ _TRIGGERS: dict[str, str] = {
     "extreme_weather": r"heatwave|heat\s+wave|cold\s+snap|blizzard|extreme\s+weather|freezing\s+temperatures",
 }
 _COMPILED = {kind: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for kind, pattern in _TRIGGERS.items()}
+# Any word naming an incident of any kind: sentences with one are about the event (for its date).
+ANY_TRIGGER = re.compile(r"\b(?:" + "|".join(_TRIGGERS.values()) + r"|attack(?:ed|s)?|crash(?:ed|es)?|overturned|"
+                         r"collided|incident|tragedy|disaster)\b", re.IGNORECASE)
 # Words that make an explosion or a fire deliberate, and a crash of a vehicle an attack.
 _DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insurgent|bomber|Taliban|jihadist|"
                          r"claimed\s+responsibility)\b", re.IGNORECASE)
-_GENERIC_CRASH = re.compile(r"\bcrash(?:ed|es)?\b", re.IGNORECASE)
+_GENERIC_CRASH = re.compile(r"\b(?:crash(?:ed|es)?|overturned|collided|collision|plunged|killed|dead|died|injured)\b",
+                            re.IGNORECASE)
 _VEHICLE = {
     "rail_crash": re.compile(r"\b(?:train|tram|railway|rail|locomotive|carriage)s?\b", re.I),
     "air_crash": re.compile(r"\b(?:plane|aircraft|airliner|jet|helicopter|flight|airline)s?\b", re.I),
@@ -90,6 +94,16 @@ def sentence_weight(sentence: Sentence) -> float:
 
 def classify(sentences: Iterable[Sentence]) -> EventGuess | None:
     """The best-scoring event type over the article, or None when nothing names an incident."""
+    scores, best_sentence = type_scores(sentences)
+    if not scores:
+        return None
+    kind = max(scores, key=lambda k: scores[k])
+    sentence = best_sentence.get(kind, (0.0, None))[1]
+    return EventGuess(kind, CATEGORY[kind], scores[kind], sentence)
+
+
+def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[str, tuple[float, Sentence]]]:
+    """Weighted trigger counts per event type, and the strongest sentence for each."""
     scores: dict[str, float] = defaultdict(float)
     best_sentence: dict[str, tuple[float, Sentence]] = {}
     deliberate = 0.0
@@ -112,7 +126,7 @@ def classify(sentences: Iterable[Sentence]) -> EventGuess | None:
                     scores[kind] += weight * 0.8
                     best_sentence.setdefault(kind, (weight, sentence))
     if not scores:
-        return None
+        return {}, {}
     # An explosion with attack words around it was a bomb; without them, an accident.
     if deliberate >= 2.0 and scores.get("explosion"):
         scores["bombing"] += scores.pop("explosion")
@@ -120,6 +134,4 @@ def classify(sentences: Iterable[Sentence]) -> EventGuess | None:
     # "accident" alone is the weakest word: it only decides when nothing more specific is said.
     if "other_accident" in scores and len(scores) > 1:
         scores["other_accident"] *= 0.5
-    kind = max(scores, key=lambda k: scores[k])
-    sentence = best_sentence.get(kind, (0.0, None))[1]
-    return EventGuess(kind, CATEGORY[kind], scores[kind], sentence)
+    return dict(scores), best_sentence

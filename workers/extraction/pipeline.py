@@ -49,8 +49,8 @@ def _text(value: Any) -> str:
 # Headlines of sport and markets: a "crash" or "shot" there is a race, a goal or a share price.
 _NOT_NEWS_OF_HARM = re.compile(
     r"\b(?:Grand\s+Prix|F1|Formula\s+(?:One|1)|World\s+Series|Premier\s+League|league|cup|championship|"
-    r"tournament|race|match|season|coach|striker|goal|Olympic|shares?|profits?|market|stocks?|album|film|"
-    r"box\s+office|election|votes?|poll)\b",
+    r"tournament|match|season|coach|striker|goal|Olympics?|shares?|profits?|markets?|stocks?|album|film|"
+    r"box\s+office)\b",
     re.IGNORECASE,
 )
 _CASUALTY_WORD = re.compile(
@@ -114,12 +114,12 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
         return []
 
     figure_sentences = {(f.sentence.source, f.sentence.index) for f in found if f.excluded is None}
-    trigger_sentences = {(s.source, s.index) for s in sentences
-                         if event_types._COMPILED[event.event_type].search(s.text)}
+    trigger_sentences = {(s.source, s.index) for s in sentences if event_types.ANY_TRIGGER.search(s.text)}
     event_sentences = figure_sentences | trigger_sentences
-    occurred, date_sentence = _occurred_on(sentences, event_sentences, published)
-    located = places.locate(_place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences),
-                            event_sentences)
+    occurred, date_sentence = _occurred_on(sentences, [trigger_sentences, figure_sentences], published)
+    located = places.locate(places.all_occurrences(
+        _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences), sentences),
+        event_sentences)
     claim = perpetrators.find_claims(sentences)
 
     evidence = [e for e in (
@@ -164,28 +164,43 @@ def _is_incident(event: event_types.EventGuess, lead: list[Sentence], found: lis
                  killed: figures.Figure | None, injured: figures.Figure | None, title: str) -> bool:
     """Is the article mainly about one harmful event? The headline and lead must name the event,
     and someone must have been hurt, killed, trapped or taken."""
-    lead_event = sum(event_types.sentence_weight(s) for s in lead
-                     if event_types._COMPILED[event.event_type].search(s.text))
-    if lead_event < 2.0:
+    lead_scores, _ = event_types.type_scores(lead)
+    if lead_scores.get(event.event_type, 0.0) < 2.0:
         return False
     lead_figures = [f for f in found if f.excluded is None and (f.sentence.source == "title" or f.sentence.index < 6)]
     harm = bool(lead_figures) or any(_CASUALTY_WORD.search(s.text) for s in lead if s.source == "title" or s.index < 3)
     if not harm:
         return False
-    if _NOT_NEWS_OF_HARM.search(title) and not (killed and not killed.weak):
-        return False
-    return True
+    # In a sports or markets story a "crash" or a "shot" is a race incident or a share price:
+    # only an actual death count makes it news of harm.
+    strong = [f for f in lead_figures if not f.weak and not f.quantity.vague]
+    return not (_NOT_NEWS_OF_HARM.search(title) and not strong)
 
 
-def _occurred_on(sentences: Sequence[Sentence], event_sentences: set[tuple[str, int]],
+_TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}[:.]\d\d\s*(?:GMT|BST|UTC|local\s+time)|"
+                          r"\d{4}\s*(?:GMT|local\s+time)|(?:local\s+time))", re.IGNORECASE)
+
+
+def _occurred_on(sentences: Sequence[Sentence], event_sentences: list[set[tuple[str, int]]],
                  published: date | None) -> tuple[date | None, Sentence | None]:
-    """The first day named in a sentence about the event (headline, then text in order)."""
-    for sentence in sentences:
-        if (sentence.source, sentence.index) not in event_sentences:
-            continue
-        for value, _found in dates.find_dates(sentence.text, published):
-            if published is None or value <= published + timedelta(days=1):
-                return value, sentence
+    """The day the event happened: the earliest day named in sentences about it (aftermath comes
+    later), first those naming the event, then those giving its figures. A time of day with no
+    day named is a same-day report: the publication day."""
+    window = [s for s in sentences if s.source == "title" or s.index < 25]
+    for wanted in event_sentences:
+        candidates: list[tuple[date, Sentence]] = []
+        for sentence in window:
+            if (sentence.source, sentence.index) not in wanted:
+                continue
+            for value, _found in dates.find_dates(sentence.text, published):
+                if published is None or published - timedelta(days=14) <= value <= published + timedelta(days=1):
+                    candidates.append((value, sentence))
+        if candidates:
+            return min(candidates, key=lambda c: c[0])
+    for wanted in event_sentences:
+        for sentence in window:
+            if (sentence.source, sentence.index) in wanted and _TIME_OF_DAY.search(sentence.text):
+                return published, sentence
     return None, None
 
 

@@ -180,6 +180,14 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]]) 
         code = max(countries, key=lambda c: countries[c]) if countries else None
         return Located(None, code, None)
     best = max(scores, key=lambda k: (scores[k], -first[k].start))
+    # "in Croydon, south London": of two towns in one country both named about as much, the
+    # smaller is the more specific.
+    top = resolved[first[best].text]
+    if top.kind == "city":
+        close = [k for k in scores if scores[k] >= 0.5 * scores[best]
+                 and resolved[first[k].text].kind == "city"
+                 and resolved[first[k].text].country_code == top.country_code]
+        best = min(close, key=lambda k: resolved[first[k].text].population)
     mention = first[best]
     place = resolved[mention.text]
     code = place.country_code
@@ -192,3 +200,21 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]]) 
 def site_mentions(sentence: Sentence) -> list[PlaceMention]:
     return [PlaceMention(m.group(1), "SITE", sentence, sentence.start + m.start(1), sentence.start + m.end(1))
             for m in _SITE.finditer(sentence.text)]
+
+
+def all_occurrences(mentions: list[PlaceMention], sentences: list[Sentence]) -> list[PlaceMention]:
+    """Every place the entity recogniser found once, wherever its name occurs again: the recogniser
+    misses names in Title Case headlines ("Croydon Tram Crash") that it finds in the body."""
+    labels: dict[str, str] = {}
+    for mention in mentions:
+        labels.setdefault(mention.text, mention.label)
+    names = sorted((n for n in labels if len(n) > 2 and n[0].isupper()), key=len, reverse=True)
+    if not names:
+        return mentions
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+    out = []
+    for sentence in sentences:
+        for found in pattern.finditer(sentence.text):
+            out.append(PlaceMention(found.group(0), labels[found.group(0)], sentence,
+                                    sentence.start + found.start(), sentence.start + found.end()))
+    return out
