@@ -1,0 +1,138 @@
+"""The HTTP client against real local servers: validators, compression, caps, redirects, timeouts."""
+
+import asyncio
+import gzip
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from werkzeug import Response
+
+from feeds.http import Fetcher, FetchError
+from tests.integration.test_poll_support import settings, start_server
+
+
+@pytest.fixture(scope="module")
+def running_server():
+    s = start_server()
+    yield s
+    s.stop()
+
+
+@pytest.fixture()
+def server(running_server):
+    yield running_server
+    running_server.clear()
+
+
+def fetch(url, config=None, **kwargs):
+    async def go():
+        async with Fetcher(config or settings()) as fetcher:
+            return await fetcher.get(url, max_bytes=kwargs.pop("max_bytes", 1_000_000), **kwargs)
+
+    return asyncio.run(go())
+
+
+def test_the_conditional_request_carries_the_validators_and_a_304_comes_back(server):
+    validators = {"If-None-Match": '"v1"', "If-Modified-Since": "Tue, 03 Mar 2026 07:00:00 GMT"}
+    server.expect_request("/feed", headers=validators).respond_with_data("", status=304, headers={"ETag": '"v1"'})
+    response = fetch(server.url_for("/feed"), etag='"v1"', last_modified="Tue, 03 Mar 2026 07:00:00 GMT")
+    assert response.status == 304 and response.body == b""
+
+
+def test_requests_name_newswatch_and_accept_compression(server):
+    def echo(request):
+        return Response(request.headers.get("User-Agent", "") + "|" + request.headers.get("Accept-Encoding", ""))
+
+    server.expect_request("/feed").respond_with_handler(echo)
+    text = fetch(server.url_for("/feed")).body.decode()
+    assert text.startswith("newswatch/") and "gzip" in text
+
+
+def test_a_gzipped_body_is_decoded(server):
+    server.expect_request("/feed").respond_with_data(gzip.compress(b"<rss>hello</rss>"),
+                                                     headers={"Content-Encoding": "gzip"})
+    assert fetch(server.url_for("/feed")).body == b"<rss>hello</rss>"
+
+
+def test_a_small_gzip_bomb_is_stopped_at_the_size_cap(server):
+    bomb = gzip.compress(b"A" * 20_000_000)
+    assert len(bomb) < 100_000
+    server.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match="too large"):
+        fetch(server.url_for("/bomb"), max_bytes=1_000_000)
+
+
+def test_a_declared_length_over_the_cap_is_refused_before_reading(server):
+    server.expect_request("/big").respond_with_data(b"x" * 300_000)
+    with pytest.raises(FetchError, match="too large: 300000 bytes"):
+        fetch(server.url_for("/big"), max_bytes=100_000)
+
+
+def test_a_503_reports_its_retry_after_in_seconds_or_as_a_date(server):
+    server.expect_request("/a").respond_with_data("busy", status=503, headers={"Retry-After": "120"})
+    later = format_datetime(datetime.now(UTC) + timedelta(minutes=10), usegmt=True)
+    server.expect_request("/b").respond_with_data("busy", status=503, headers={"Retry-After": later})
+    with pytest.raises(FetchError) as first:
+        fetch(server.url_for("/a"))
+    assert (first.value.status, first.value.retry_after) == (503, 120.0)
+    with pytest.raises(FetchError) as second:
+        fetch(server.url_for("/b"))
+    assert second.value.retry_after is not None and 590 <= second.value.retry_after <= 600
+
+
+def test_a_slow_server_times_out_instead_of_holding_the_poller(server):
+    def slow(_request):
+        time.sleep(2)
+        return Response("late")
+
+    server.expect_request("/slow").respond_with_handler(slow)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out|no complete answer"):
+        fetch(server.url_for("/slow"), settings(http_timeout=0.3))
+    assert time.monotonic() - started < 1.5
+
+
+def test_permanent_redirects_report_the_new_address_and_temporary_ones_do_not(server):
+    server.expect_request("/old").respond_with_data("", status=301, headers={"Location": "/new"})
+    server.expect_request("/moved-for-now").respond_with_data("", status=302, headers={"Location": "/new"})
+    server.expect_request("/new").respond_with_data("<rss/>")
+    moved = fetch(server.url_for("/old"))
+    assert moved.permanent_url == server.url_for("/new") and moved.body == b"<rss/>"
+    assert fetch(server.url_for("/moved-for-now")).permanent_url is None
+
+
+def test_a_redirect_loop_ends_with_an_error(server):
+    server.expect_request("/loop").respond_with_data("", status=302, headers={"Location": "/loop"})
+    with pytest.raises(FetchError, match="redirects"):
+        fetch(server.url_for("/loop"))
+
+
+def test_loopback_is_refused_unless_private_networks_are_allowed(server):
+    server.expect_request("/feed").respond_with_data("<rss/>")
+    with pytest.raises(FetchError, match="private"):
+        fetch(server.url_for("/feed"), settings(allow_private_networks=False))
+
+
+def test_every_redirect_hop_passes_the_private_network_guard(server, monkeypatch):
+    import feeds.http
+
+    checked = []
+    real_check = feeds.http.check_host
+
+    async def recording_check(host, port, allow_private):
+        checked.append(host)
+        await real_check(host, port, allow_private)
+
+    monkeypatch.setattr(feeds.http, "check_host", recording_check)
+    target = server.url_for("/feed").replace("127.0.0.1", "localhost")
+    server.expect_request("/hop").respond_with_data("", status=302, headers={"Location": target})
+    server.expect_request("/feed").respond_with_data("<rss/>")
+    assert fetch(server.url_for("/hop")).body == b"<rss/>"
+    assert checked == ["127.0.0.1", "localhost"]
+
+
+def test_a_dead_port_is_a_clean_error():
+    with pytest.raises(FetchError):
+        fetch("http://127.0.0.1:9/feed")
