@@ -113,8 +113,11 @@ class EmbeddedServices:
         self.stop()
 
 
-def start_services(data_dir: str | Path, *, postgres: bool, redis: bool) -> EmbeddedServices:
+def start_services(data_dir: str | Path, *, postgres: bool, redis: bool, database: str = DATABASE_NAME,
+                   fresh: bool = False) -> EmbeddedServices:
     """Start the embedded servers asked for under `data_dir` and write their addresses.
+
+    The database `database` is created if missing; `fresh` drops it first (the demo starts empty).
 
     Refuses (UserError) when another `newswatch up` is already running on this data directory.
     Servers left behind by an `up` that was killed are stopped first (Valkey) or reused (PostgreSQL).
@@ -135,7 +138,7 @@ def start_services(data_dir: str | Path, *, postgres: bool, redis: bool) -> Embe
     services = EmbeddedServices(root)
     try:
         if postgres:
-            services._postgres, services.database_url = _start_postgres(root / "postgres")
+            services._postgres, services.database_url = _start_postgres(root / "postgres", database, fresh)
         if redis:
             services._valkey, services.redis_url = _start_valkey(root / "valkey")
     except BaseException:
@@ -145,7 +148,7 @@ def start_services(data_dir: str | Path, *, postgres: bool, redis: bool) -> Embe
     return services
 
 
-def _start_postgres(pgdata: Path) -> tuple[Any, str]:
+def _start_postgres(pgdata: Path, database: str, fresh: bool) -> tuple[Any, str]:
     import psycopg
 
     with warnings.catch_warnings():
@@ -160,10 +163,12 @@ def _start_postgres(pgdata: Path) -> tuple[Any, str]:
                         f"see {pgdata / 'log'}") from None
     admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    return server, server.get_uri(database=DATABASE_NAME)
+            conn.execute(f'CREATE DATABASE "{database}"')
+    return server, server.get_uri(database=database)
 
 
 def _stop_postgres(server: Any) -> None:
