@@ -26,7 +26,7 @@ CATEGORY = {
 _TRIGGERS: dict[str, str] = {
     "bombing": r"bomb(?:s|ing|ings|ed|er|ers)?|suicide\s+(?:attack|attacker|bomber|blast)|car\s+bomb|"
                r"truck\s+bomb|explosive(?:s|-laden)?|ied|detonat\w+|blew\s+himself\s+up|blew\s+herself\s+up",
-    "shooting": r"shooting|shootings|gunman|gunmen|gunfire|opened\s+fire|shot\s+dead|gunshot|shots\s+(?:were\s+)?fired|"
+    "shooting": r"shooting(?!\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:new\s+)?(?:film|movie|scene|video|series|episode|documentary|pilot|star|guard|practice|percentage|competition|range))|shootings|gunman|gunmen|gunfire|opened\s+fire|shot\s+dead|gunshot|shots\s+(?:were\s+)?fired|"
                 r"mass\s+shooting|shooter",
     "stabbing": r"stabb(?:ed|ing|ings)|knife\s+attack|knifeman|knife-wielding|machete\s+attack",
     "vehicle_ramming": r"ramm(?:ed|ing)\s+(?:into\s+)?(?:a\s+)?(?:crowd|pedestrians)|drove\s+(?:a\s+\w+\s+)?into\s+(?:a\s+)?(?:crowd|pedestrians)|"
@@ -45,12 +45,15 @@ _TRIGGERS: dict[str, str] = {
     "explosion": r"explosion|exploded|blast|gas\s+leak|fireworks",
     "fire": r"fire\s+broke\s+out|blaze|engulfed|(?:house|building|factory|hotel|hospital|apartment|tower|club)\s+fire|"
             r"fire\s+(?:at|in)\s+(?:a|the)\s+\w+|burned\s+down|firefighters",
-    "structural_collapse": r"collaps(?:e|ed|es)|caved\s+in",
+    "structural_collapse": r"(?:building|bridge|roof|mine|tunnel|dam|wall|stadium|stand|house|block|tower|hotel|factory|school|"
+                           r"church|mosque|temple|ceiling|balcony|scaffolding|crane|structure|flats)s?\s+(?:\w+\s+){0,2}?"
+                           r"(?:collaps(?:e|ed|es|ing)|caved\s+in|gave\s+way)|collapse\s+of\s+(?:a|an|the)\s+(?:\w+\s+)?"
+                           r"(?:building|bridge|roof|mine|tunnel|dam|wall|stand|block|tower|hotel|factory|school)",
     "stampede": r"stampede|crush\s+at|crowd\s+crush",
-    "other_accident": r"(?:fell|fallen|plummeted|plunged|slipped|tumbled)\s+(?:into|down|from|off)|trapped\s+(?:down|in)|(?:well|shaft|pit)\s+(?:rescue|accident)|"
+    "other_accident": r"(?:fell|fallen|plummeted|plunged|slipped|tumbled)\s+(?:into|down|from|off)(?!\s+(?:a\s+)?coma)|trapped\s+(?:down|in)|(?:well|shaft|pit)\s+(?:rescue|accident)|"
                       r"electrocuted|accident",
     "earthquake": r"earthquake|quake|tremor|magnitude\s+\d|seismic",
-    "flood": r"flood(?:s|ing|ed|waters)?|flash\s+flood",
+    "flood": r"flood(?:s|ing|ed|waters)?(?!\s+of\b)|flash\s+flood",
     "storm": r"hurricane|typhoon|cyclone|tornado|storm|gales?",
     "landslide": r"landslides?|mudslides?|avalanche",
     "wildfire": r"wildfires?|bush\s*fires?|forest\s+fires?",
@@ -60,8 +63,8 @@ _TRIGGERS: dict[str, str] = {
 }
 _COMPILED = {kind: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for kind, pattern in _TRIGGERS.items()}
 # Any word naming an incident of any kind: sentences with one are about the event (for its date).
-ANY_TRIGGER = re.compile(r"\b(?:" + "|".join(_TRIGGERS.values()) + r"|attack(?:ed|s)?|crash(?:ed|es)?|overturned|"
-                         r"collided|incident|tragedy|disaster)\b", re.IGNORECASE)
+ANY_TRIGGER = re.compile(r"\b(?:" + "|".join(_TRIGGERS.values()) + r"|attack(?:ed|s)?|crash(?:ed|es)?|overturn\w*|"
+                         r"(?:tipped|turned|flipped)\s+over|struck|raid(?:ed|s)?|collided|incident|tragedy|disaster)\b", re.IGNORECASE)
 # Words that make an explosion or a fire deliberate, and a crash of a vehicle an attack.
 _DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insurgent|bomber|Taliban|jihadist|"
                          r"claimed\s+responsibility)\b", re.IGNORECASE)

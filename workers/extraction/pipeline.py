@@ -60,6 +60,21 @@ _CASUALTY_WORD = re.compile(
     re.IGNORECASE,
 )
 
+_ASPECT = re.compile(
+    r"\b(?:aid|costs?|charity|charities|benefit|concert|gig|relief|appeal|fund(?:s|raising|raiser)?|donat\w+|"
+    r"economy|economic|shares|banks?|insurers?|insurance|tourism|trial|court|sued?|lawsuit|inquiry|inquest|"
+    r"movie|film|song|single|album|game|games|award|TV|show|special|anniversary|memorial|remember\w*|book)\b",
+    re.IGNORECASE,
+)
+_HARM_IN_TITLE = re.compile(r"\b(?:killed|kills|killing|dead|die[sd]?|deaths?|injured|wounded|hurt|toll)\b",
+                            re.IGNORECASE)
+_NATURAL_DEATH = re.compile(
+    r"\b(?:natural\s+causes|cause\s+of\s+death\s+appeared\s+to\s+be\s+natural|heart\s+attack|stroke|"
+    r"cancer|long\s+illness|short\s+illness|died\s+peacefully|a\s+coma|age\s+of\s+\d+|aged\s+\d+\s*,?\s+"
+    r"(?:after|following)\s+(?:a|an)\s+(?:illness|battle))\b",
+    re.IGNORECASE,
+)
+
 
 def _sentences(doc: Any, source: str) -> list[Sentence]:
     return [Sentence(s.text, s.start_char, source, i) for i, s in enumerate(doc.sents) if s.text.strip()]
@@ -171,10 +186,26 @@ def _is_incident(event: event_types.EventGuess, lead: list[Sentence], found: lis
     harm = bool(lead_figures) or any(_CASUALTY_WORD.search(s.text) for s in lead if s.source == "title" or s.index < 3)
     if not harm:
         return False
+    # The headline of a story about an incident names it or its harm; otherwise the opening must
+    # state a figure for it. "UK troops on standby" mentioning a massacre further down is not one.
+    title_signal = bool(event_types.ANY_TRIGGER.search(title) or _CASUALTY_WORD.search(title))
+    opening = [f for f in strong_figures(lead_figures) if f.sentence.source == "text" and f.sentence.index < 2]
+    opening_trigger = any(event_types.ANY_TRIGGER.search(s.text) for s in lead if s.source == "text" and s.index < 3)
+    if title.strip() and not title_signal and not (opening and opening_trigger):
+        return False
+    # Stories about the aid, the costs, a benefit concert, a trial or a film of an incident are
+    # about something else, unless the headline itself counts the harm.
+    if _ASPECT.search(title) and not _HARM_IN_TITLE.search(title):
+        return False
+    if any(_NATURAL_DEATH.search(s.text) for s in lead if s.source == "title" or s.index < 4):
+        return False
     # In a sports or markets story a "crash" or a "shot" is a race incident or a share price:
     # only an actual death count makes it news of harm.
-    strong = [f for f in lead_figures if not f.weak and not f.quantity.vague]
-    return not (_NOT_NEWS_OF_HARM.search(title) and not strong)
+    return not (_NOT_NEWS_OF_HARM.search(title) and not strong_figures(lead_figures))
+
+
+def strong_figures(found: list[figures.Figure]) -> list[figures.Figure]:
+    return [f for f in found if not f.weak and not f.quantity.vague]
 
 
 _TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}[:.]\d\d\s*(?:GMT|BST|UTC|local\s+time)|"
