@@ -13,6 +13,7 @@ Pure functions. The rules, in order:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -50,17 +51,41 @@ def day_distance(a: Material, b: Material) -> int | None:
 
 
 def place_agreement(a: Material, b: Material) -> float | None:
-    """1.0 when the places agree, 0.0 when both are known and disagree, None when unknown."""
+    """1.0 when the places agree, 0.0 when they are known to differ, None when either is unknown.
+
+    Two different cities disagree ("Hilla" and "Baghdad"), even when one text names the other
+    as a reference point ("south of Baghdad"). A province, district or site may contain the other
+    place ("Hebei" and "Baoding", "German consulate" and "Mazar-i-Sharif"): likely agreement when
+    one side's text names the other's place, unknown otherwise.
+    """
     if not a.places or not b.places:
         return None
     best = max(fuzz.token_set_ratio(p, q) for p in a.places for q in b.places) / 100
     if best >= 0.85:
         return 1.0
-    # "Sandilands" against "Croydon": still one place when each side's text names the other's place.
-    # Both ways, because "Hilla, south of Baghdad" names Baghdad without being about Baghdad.
-    if any(p in b.names for p in a.places) and any(q in a.names for q in b.places):
+    a_named_by_b = any(_named(p, b.names) for p in a.places)
+    b_named_by_a = any(_named(q, a.names) for q in b.places)
+    if a_named_by_b and b_named_by_a:
         return 1.0
-    return best if best >= 0.6 else 0.0
+    if all(is_city(p) for p in a.places | b.places):
+        return 0.0
+    return 0.75 if a_named_by_b or b_named_by_a else 0.5
+
+
+def _named(place: str, names: frozenset[str]) -> bool:
+    """Does a text with these names mention `place` ("mazar i sharif" in "afghan city of mazar e sharif")?"""
+    if place in names:
+        return True
+    padded = f" {place} "
+    return any(padded in f" {n} " or fuzz.ratio(place, n) >= 90 for n in names)
+
+
+@lru_cache(maxsize=4096)
+def is_city(place: str) -> bool:
+    """Is this (normalised) place name a city in the gazetteer the extraction uses?"""
+    from workers.extraction.places import resolve
+
+    return bool(resolve(place).kind == "city")
 
 
 def name_overlap(a: Material, b: Material) -> float:

@@ -27,8 +27,10 @@ MAX_NAMES = 400
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 # A run of capitalised words, allowing the small joiners of place and group names
 # ("Mazar-i-Sharif", "Islamic State of Iraq", "Third Avenue and Pine Street").
+# A possessive ends a name ("Hebei's Baoding" is two).
 _NAME = re.compile(
-    r"(?:[A-Z][\w'’-]*\.?)(?:\s+(?:(?:of|the|de|del|al|el|and|bin)\s+)?[A-Z][\w'’-]*\.?)*"
+    r"[A-Z][\w’'-]*?(?=['’]s\b|[^\w’'-]|$)"
+    r"(?:[ \t]+(?:(?:of|de|del|al|el|and|bin)[ \t]+)?[A-Z][\w’'-]*?(?=['’]s\b|[^\w’'-]|$))*"
 )
 # Capitalised words that say nothing about which event an article is about.
 _NOT_NAMES = frozenset([
