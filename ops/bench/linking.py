@@ -218,7 +218,7 @@ def evaluate(db_url: str, row_of: Mapping[str, int], labels: Mapping[str, dict[s
     spurious = [i for i, members in holders.items() if all(not labels[a]["incident"] for a in members)]
     result["non_incident_articles_linked"] = len(wrongly_linked)
     result["incidents_without_labelled_incident"] = len(spurious)
-    figures = {}
+    figures: dict[str, dict[str, Any]] = {}
     for event in sorted(set(events.values())):
         members = [aid for aid in labelled if events[aid] == event]
         votes = Counter(predicted_of.get(aid) for aid in members if predicted_of.get(aid) is not None)

@@ -87,3 +87,26 @@ def test_the_best_candidate_wins_and_weak_ones_are_ignored():
 def test_a_different_place_the_other_text_only_mentions_in_passing_is_no_match():
     near_baghdad = replace(material(HILLA, 1), names=frozenset({"hilla", "baghdad", "babil"}))
     assert score(material(BAGHDAD, 2, location="Baghdad"), near_baghdad).score < MATCH
+
+
+CHICAGO_1 = ("Two men were shot dead outside a liquor store on South Halsted Street in Chicago on Friday night, "
+             "police said. Officer Maria Lopez said the victims, Darnell Hayes and Tony Ruiz, were 24 and 31.")
+CHICAGO_2 = ("A teenager was killed and three people were wounded in a shooting at a birthday party in "
+             "Chicago's Austin neighbourhood on Wednesday, police spokesman Anthony Guglielmi said.")
+
+
+def shooting(text: str, article_id: int, day: int):
+    when = datetime(2026, 3, day, 22, tzinfo=UTC)
+    return material(text, article_id, location="Chicago", event_type="shooting",
+                    occurred_on=when.date(), published_at=when)
+
+
+def test_two_shootings_in_one_city_days_apart_with_nothing_else_in_common_are_two_incidents():
+    assert score(shooting(CHICAGO_2, 2, 11), shooting(CHICAGO_1, 1, 6)).score < MATCH
+
+
+def test_an_aftermath_story_dated_its_own_publish_day_still_joins_the_event():
+    named = ("Police have named the victims of Tuesday's truck bombing at the Souk al-Khadra market in Hilla. "
+             "Governor Karim Saadi of Babil attended the funerals.")
+    later = material(named, 2, occurred_on=date(2026, 3, 6), published_at=datetime(2026, 3, 6, 9, tzinfo=UTC))
+    assert score(later, material(HILLA, 1)).score >= MATCH

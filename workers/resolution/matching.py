@@ -26,7 +26,8 @@ EVENT_DAY_SLACK = 2       # two event days may differ this much (time zones, "ov
 AFTERMATH_DAYS = 7        # a report with only a publish date may come this long after the event
 PLACE_MISMATCH_CAP = 0.4  # the most a pair whose known places disagree can score
 
-WEIGHTS = {"place": 0.35, "names": 0.25, "text": 0.15, "type": 0.15, "day": 0.10}
+WEIGHTS = {"place": 0.30, "names": 0.25, "text": 0.15, "type": 0.15, "day": 0.15}
+DAY_DECAY = 4             # the day part falls to 0 at this many days apart
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,13 @@ def is_city(place: str) -> bool:
 
 
 def name_overlap(a: Material, b: Material) -> float:
-    """Share of the smaller side's names the other side also mentions."""
-    if not a.names or not b.names:
+    """Share of the smaller side's names the other side also mentions, places left out (the place
+    is scored on its own, and every story from one city names that city)."""
+    places = a.places | b.places
+    mine, theirs = a.names - places, b.names - places
+    if not mine or not theirs:
         return 0.0
-    return len(a.names & b.names) / min(len(a.names), len(b.names))
+    return len(mine & theirs) / min(len(mine), len(theirs))
 
 
 def text_similarity(a: Material, b: Material) -> tuple[float, int | None]:
@@ -129,7 +133,7 @@ def score(report: Material, incident: Material) -> Match:
         "names": min(1.0, name_overlap(report, incident) * 2),  # a third of names shared is a lot
         "text": min(1.0, text * 4),  # same-event articles by different outlets share few shingles
         "type": 1.0 if report.event_type == incident.event_type else 0.4,
-        "day": 1.0 - distance / (AFTERMATH_DAYS + 1),
+        "day": max(0.0, 1.0 - distance / DAY_DECAY),
     }
     total = sum(WEIGHTS[k] * v for k, v in parts.items())
     if place == 0.0:

@@ -114,13 +114,17 @@ def report_material(report: Mapping[str, Any], title: str | None, text: str | No
     if isinstance(extra, list):
         names.update(normalise(str(e)) for e in extra if str(e).strip())
     published = report.get("published_at")
-    day = report.get("occurred_on") or (published.date() if published is not None else None)
+    occurred = report.get("occurred_on")
+    day = occurred or (published.date() if published is not None else None)
+    # An event day equal to the publish day is often the extractor's fallback ("at 6am", no day
+    # named), so it says no more than the publish date: a later aftermath story may still match.
+    day_is_event = occurred is not None and (published is None or occurred != published.date())
     sketch = minhash if minhash is not None else text_minhash(full_text)
     article_id = int(report["article_id"])
     return Material(
         category=report["category"], event_type=report["event_type"],
         country_code=report.get("country_code"), day=day,
-        day_is_event=report.get("occurred_on") is not None,
+        day_is_event=day_is_event,
         places=frozenset(places), names=frozenset(names),
         texts=((article_id, sketch),) if sketch else (),
         article_ids=frozenset({article_id}),
