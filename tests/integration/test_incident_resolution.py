@@ -78,7 +78,7 @@ def insert_report(db: Any, article_id: int, published: datetime, *, ordinal: int
                   occurred_on: date | None = date(2026, 3, 3), killed: int | None = None,
                   injured: int | None = None, perpetrator: str | None = None,
                   claimed_by: str | None = None, historical: bool = False,
-                  evidence: list[dict[str, Any]] | None = None) -> int:
+                  evidence: list[dict[str, Any]] | None = None, revision: int = 1) -> int:
     facts = {"category": category, "event_type": event_type, "location": location,
              "country_code": country, "occurred_on": occurred_on.isoformat() if occurred_on else None,
              "killed": killed, "injured": injured, "perpetrator": perpetrator, "claimed_by": claimed_by,
@@ -87,8 +87,8 @@ def insert_report(db: Any, article_id: int, published: datetime, *, ordinal: int
         """INSERT INTO reports (article_id, revision, ordinal, is_primary, category, event_type, location,
                country_code, occurred_on, killed, injured, perpetrator, claimed_by, historical,
                published_at, facts)
-           VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
-        (article_id, ordinal, primary, category, event_type, location, country, occurred_on, killed,
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+        (article_id, revision, ordinal, primary, category, event_type, location, country, occurred_on, killed,
          injured, perpetrator, claimed_by, historical, published, Jsonb(facts))).fetchone()
     return int(row["id"])
 
@@ -291,3 +291,16 @@ def test_a_merge_keeps_the_older_id_and_both_histories(db, database_url):
     assert [v["reason"] for v in versions(db, first)] == ["new", "merge"]
     assert [v["reason"] for v in versions(db, second)] == ["new"]
     assert {r["incident_id"] for r in db.execute("SELECT incident_id FROM reports")} == {first}
+
+
+def test_an_updated_text_of_the_same_article_can_lower_its_own_figure(db, database_url):
+    a = insert_article(db, FIRST, at(3, 18))
+    first = resolve(database_url, insert_report(db, a, at(3, 18), killed=103, injured=188))
+    db.execute("""INSERT INTO article_revisions (article_id, revision, text, content_hash, published_at, fetched_at)
+                  VALUES (%s, 2, %s, 'h2', %s, %s)""", (a, REVISION, at(3, 18), at(4, 9)))
+    db.execute("UPDATE articles SET revision = 2, status = 'extracted' WHERE id = %s", (a,))
+    second = resolve(database_url, insert_report(db, a, at(3, 18), killed=84, injured=284, revision=2))
+    assert (second.action, second.incident_id, second.reason) == ("linked", first.incident_id, "revised_down")
+    row = db.execute("SELECT * FROM incidents_current").fetchone()
+    assert (row["killed"], row["source_count"]) == (84, 1)
+    assert db.execute("SELECT status FROM articles WHERE id = %s", (a,)).fetchone()["status"] == "resolved"

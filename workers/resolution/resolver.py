@@ -62,13 +62,16 @@ def resolve_report(conn: Conn, report_id: int) -> Resolution:
     """Resolve `reports.id = report_id`; safe to call again (returns `already_done`)."""
     with conn.transaction():
         row = conn.execute(
-            """SELECT r.*, a.title, a.text FROM reports r JOIN articles a ON a.id = r.article_id
+            """SELECT r.*, a.title, a.text, rv.fetched_at AS revision_fetched_at
+               FROM reports r JOIN articles a ON a.id = r.article_id
+               LEFT JOIN article_revisions rv ON rv.article_id = r.article_id AND rv.revision = r.revision
                WHERE r.id = %s FOR UPDATE OF r""", (report_id,)).fetchone()
         if row is None:
             return Resolution("gone")
         if row["resolved_at"] is not None:
             return Resolution("already_done", row["incident_id"])
         lock_region(conn, row["country_code"])
+        row = {**row, "as_of": _as_of(row)}
         material = report_material(row, row["title"], row["text"])
         result = _resolve(conn, row, material)
         if result.incident_id is not None and result.action != "copy":
@@ -82,6 +85,15 @@ def resolve_report(conn: Conn, report_id: int) -> Resolution:
 def lock_region(conn: Conn, country_code: str | None) -> None:
     """Serialise resolution within one country (all incident writes there hold this lock)."""
     conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, country_code or ""))
+
+
+def _as_of(row: dict[str, Any]) -> Any:
+    """When the report's figures were current: the article's publish time, or for a later revision
+    of its text (an updated story) the time that revision was fetched, which is when it said so."""
+    published, fetched = row.get("published_at"), row.get("revision_fetched_at")
+    if row.get("revision", 1) > 1 and fetched is not None:
+        return fetched if published is None else max(published, fetched)
+    return published
 
 
 def _resolve(conn: Conn, row: dict[str, Any], material: Material) -> Resolution:

@@ -83,7 +83,7 @@ class Claim:
 
     @classmethod
     def from_report(cls, row: Mapping[str, Any]) -> Claim:
-        published = row.get("published_at")
+        published = row.get("as_of") or row.get("published_at")
         return cls(
             category=row["category"], event_type=row["event_type"], location=row.get("location"),
             country_code=row.get("country_code"), occurred_on=row.get("occurred_on"),
