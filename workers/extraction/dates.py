@@ -98,11 +98,13 @@ def resolve(found: re.Match[str], published: date | None) -> date | None:
 
 
 def find_dates(text: str, published: date | None) -> list[tuple[date, re.Match[str]]]:
-    """Every resolvable date expression in one sentence, unless the sentence is about aftermath."""
-    if _AFTERMATH.search(text):
-        return []
+    """Every resolvable date expression in one sentence, except days of the aftermath."""
     out = []
     for found in _DATE.finditer(text):
+        # "the funeral will be held on Friday": the clause leading to the day says what it is for.
+        clause = re.split(r"[,;:]", text[max(0, found.start() - 80):found.start()])[-1]
+        if _AFTERMATH.search(clause):
+            continue
         value = resolve(found, published)
         if value is not None:
             out.append((value, found))

@@ -61,9 +61,10 @@ _TRIGGERS: dict[str, str] = {
     "tsunami": r"tsunami",
     "extreme_weather": r"heatwave|heat\s+wave|cold\s+snap|blizzard|extreme\s+weather|freezing\s+temperatures",
 }
-_COMPILED = {kind: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for kind, pattern in _TRIGGERS.items()}
+# Every trigger also in the plural ("explosions", "blasts", "landslides").
+_COMPILED = {kind: re.compile(rf"\b(?:{pattern})(?:e?s)?\b", re.IGNORECASE) for kind, pattern in _TRIGGERS.items()}
 # Any word naming an incident of any kind: sentences with one are about the event (for its date).
-ANY_TRIGGER = re.compile(r"\b(?:" + "|".join(_TRIGGERS.values()) + r"|attack(?:ed|s)?|crash(?:ed|es)?|overturn\w*|"
+ANY_TRIGGER = re.compile(r"\b(?:(?:" + "|".join(_TRIGGERS.values()) + r")(?:e?s)?|attack(?:ed|s)?|crash(?:ed|es)?|overturn\w*|"
                          r"(?:tipped|turned|flipped)\s+over|struck|raid(?:ed|s)?|collided|incident|tragedy|disaster)\b", re.IGNORECASE)
 # Words that make an explosion or a fire deliberate, and a crash of a vehicle an attack.
 _DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insurgent|bomber|Taliban|jihadist|"

@@ -34,12 +34,13 @@ _STOP = (
     r"killed|dead|died|injured|wounded|hurt|in|on|at|from|during|by|with"
 )
 _GAP = rf"(?:(?!(?:{_STOP})\b)[A-Za-z][\w'’-]*)"
-_PEOPLE = r"(?:men|women|boys|girls|children|adults|people|persons|others|passengers|civilians|soldiers)"
+_PEOPLE = (r"(?:men|women|boys|girls|children|adults|people|persons|others|passengers|civilians|soldiers|"
+           r"police(?:men)?|officers|workers|students|pilgrims|migrants|tourists|villagers|residents|worshippers)")
 
 # "At least seven people were killed", "103 people have been reported dead", "Six men and one
 # woman died", "more than 50 taken to hospital", "Seven dead and 50 injured".
 _SUBJECT = re.compile(
-    rf"(?P<num>{NUMBER})(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"
+    rf"(?P<num>{NUMBER})(?:\s+of(?=\s+(?:[\w-]+\s+)?{_PEOPLE}))?(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"
     rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)(?:\s+{_AUX}){{0,4}}\s+"
     rf"(?:(?P<killed>{_KILLED})|(?P<injured>{_INJURED})|(?P<shot>{_SHOT}))\b",
     re.IGNORECASE,
@@ -84,7 +85,7 @@ _NOT_A_COUNT_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # Sentences about another time or another incident ("last year", "in a separate attack").
-_ELSEWHERE = re.compile(
+ELSEWHERE = re.compile(
     r"\b(?:last\s+(?:year|month|week|summer|winter|spring|autumn|decade)|earlier\s+this\s+(?:year|month)|"
     r"in\s+a\s+separate|separate\s+(?:attack|incident|bombing|shooting|crash|accident)|previous(?:ly)?|"
     r"similar\s+(?:attack|incident|crash|accident)|another\s+(?:attack|incident|bombing|crash|accident)|"
@@ -131,7 +132,7 @@ def _excluded(sentence: Sentence, local_start: int, local_end: int, past_year: r
         return "subgroup"
     if _NOT_A_COUNT_BEFORE.search(before):
         return "not_a_count"
-    if _ELSEWHERE.search(sentence.text) and not (past_year and not past_year.search(sentence.text)):
+    if ELSEWHERE.search(sentence.text) and not (past_year and not past_year.search(sentence.text)):
         return "elsewhere"
     if re.search(r"\b(?:not|never|no|none|nobody|without)\b\s*$", before, re.I):
         return "negated"
@@ -208,7 +209,7 @@ def find_single_victim(sentences: Iterable[Sentence]) -> Figure | None:
     """'A boy ... has been found dead' -> one killed, used only when no number is given."""
     for sentence in sentences:
         found = _ONE_VICTIM.search(sentence.text)
-        if found and not _ELSEWHERE.search(sentence.text) and not re.search(
+        if found and not ELSEWHERE.search(sentence.text) and not re.search(
                 r"\b(?:if|would|could|may|might|feared|fear)\b", found.group(0), re.I):
             return Figure("killed", Quantity(1), sentence, sentence.start + found.start(),
                           sentence.start + found.end(), weak=True)

@@ -47,7 +47,7 @@ _QUALIFIER = "|".join(sorted((re.escape(q).replace(r"\ ", r"\s+") for q in QUALI
 # A number may not run on into a word ("six-year-old", "6am", "11:30", "3rd", "2,000-strong").
 _END = r"(?![\w:%]|-(?:year|month|week|day|hour|minute|strong|storey|story|mile|metre|meter|foot|feet|km))"
 NUMBER = (
-    rf"(?<![\w$£€#.,])(?:(?:{_QUALIFIER})\s+)?"
+    rf"(?<![\w$£€#.,:])(?:(?:{_QUALIFIER})\s+)?"
     rf"(?:between\s+{_ONE_NUMBER}\s+and\s+{_ONE_NUMBER}|{_ONE_NUMBER}(?:\s*(?:-|–|to)\s*{_ONE_NUMBER})?)"
     rf"{_END}"
 )

@@ -63,7 +63,7 @@ _CASUALTY_WORD = re.compile(
 _ASPECT = re.compile(
     r"\b(?:aid|costs?|charity|charities|benefit|concert|gig|relief|appeal|fund(?:s|raising|raiser)?|donat\w+|"
     r"economy|economic|shares|banks?|insurers?|insurance|tourism|trial|court|sued?|lawsuit|inquiry|inquest|"
-    r"movie|film|song|single|album|game|games|award|TV|show|special|anniversary|memorial|remember\w*|book)\b",
+    r"movie|film|song|single|album|game|games|award|TV|show|special|book)\b",
     re.IGNORECASE,
 )
 _HARM_IN_TITLE = re.compile(r"\b(?:killed|kills|killing|dead|die[sd]?|deaths?|injured|wounded|hurt|toll)\b",
@@ -134,7 +134,7 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     occurred, date_sentence = _occurred_on(sentences, [trigger_sentences, figure_sentences], published)
     located = places.locate(places.all_occurrences(
         _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences), sentences),
-        event_sentences)
+        event_sentences, figures.ELSEWHERE)
     claim = perpetrators.find_claims(sentences)
 
     evidence = [e for e in (
@@ -232,6 +232,14 @@ def _occurred_on(sentences: Sequence[Sentence], event_sentences: list[set[tuple[
         for sentence in window:
             if (sentence.source, sentence.index) in wanted and _TIME_OF_DAY.search(sentence.text):
                 return published, sentence
+    # A retrospective names the day in full ("on 26 December 2004"): only then an old day stands.
+    for wanted in event_sentences:
+        for sentence in window:
+            if (sentence.source, sentence.index) not in wanted:
+                continue
+            for value, found in dates.find_dates(sentence.text, published):
+                if (found.group("y1") or found.group("y2")) and (published is None or value <= published):
+                    return value, sentence
     return None, None
 
 

@@ -140,16 +140,17 @@ def _weight(sentence: Sentence) -> float:
     return 2.0 if sentence.index < 3 else 1.0 if sentence.index < 8 else 0.3
 
 
-def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]]) -> Located:
+def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
+           elsewhere: re.Pattern[str] | None = None) -> Located:
     """Choose the incident's place: named often, early, after "in"/"at", in sentences about the
     event, and specific (a town beats its country)."""
     countries: dict[str, float] = defaultdict(float)
     resolved: dict[str, Place] = {}
+    mentions = [m for m in mentions if m.label != "NORP" or demonym_country(m.text)
+                or resolve(m.text).kind in ("city", "country", "state")]
     for mention in mentions:
-        if mention.label == "NORP":
-            code = demonym_country(mention.text)
-            if code:
-                countries[code] += 0.3 * _weight(mention.sentence)
+        if mention.label == "NORP" and demonym_country(mention.text):
+            countries[demonym_country(mention.text) or ""] += 0.3 * _weight(mention.sentence)
             continue
         place = resolve(mention.text)
         resolved[mention.text] = place
@@ -161,7 +162,7 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]]) 
     scores: dict[str, float] = defaultdict(float)
     first: dict[str, PlaceMention] = {}
     for mention in mentions:
-        if mention.label == "NORP":
+        if mention.label == "NORP" and demonym_country(mention.text):
             continue
         place = resolve(mention.text, prefer) if mention.label != "SITE" else Place(mention.text, "site", None)
         resolved[mention.text] = place
@@ -172,6 +173,8 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]]) 
             weight *= 1.5
         if (mention.sentence.source, mention.sentence.index) in event_sentences:
             weight *= 1.5
+        if elsewhere is not None and elsewhere.search(mention.sentence.text):
+            weight *= 0.2  # "a strike in Baghdad last week": another incident's place
         scores[key] += weight * _SPECIFICITY[place.kind]
         first.setdefault(key, mention)
         if place.kind == "city" and place.country_code:

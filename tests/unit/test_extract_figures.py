@@ -1,0 +1,81 @@
+"""Killed and injured figures with their evidence (workers.extraction.figures)."""
+
+from __future__ import annotations
+
+from workers.extraction.figures import choose, find_figures, find_single_victim
+from workers.extraction.text import split_sentences
+
+
+def figures_of(text: str) -> tuple[int | None, int | None]:
+    found = find_figures(split_sentences(text))
+    killed, injured = choose(found, "killed"), choose(found, "injured")
+    return (killed.value if killed else None), (injured.value if injured else None)
+
+
+def test_a_seed_like_report_keeps_its_toll_and_ignores_a_strike_mentioned_in_passing():
+    text = ("Two blasts tore through a crowd at a remembrance ceremony in the city of Kerman on Wednesday. "
+            "103 people have been reported dead and 188 injured, the state news agency said, and the death "
+            "toll is expected to rise. The bombing came a week after a US strike last month which killed "
+            "ten people in Baghdad.")
+    assert figures_of(text) == (103, 188)
+
+
+def test_the_figure_phrase_is_the_evidence_with_offsets_into_the_text():
+    text = "Rescuers searched the rubble overnight. At least 12 people were killed when the bridge fell."
+    found = find_figures(split_sentences(text))
+    killed = choose(found, "killed")
+    assert killed is not None and killed.quantity.qualifier == "at_least"
+    assert text[killed.start:killed.end] == "At least 12 people were killed"
+    assert killed.sentence.text == "At least 12 people were killed when the bridge fell."
+
+
+def test_victims_of_one_nationality_are_not_the_total():
+    assert figures_of("Fourteen people were killed, including 5 Americans, in the ambush.")[0] == 14
+    assert figures_of("Among the dead were three children. Nine people died in the fire.")[0] == 9
+
+
+def test_a_partitive_figure_is_not_the_total():
+    text = "Two of the dead were firefighters. In all, eleven people died in the blaze."
+    assert figures_of(text)[0] == 11
+
+
+def test_verbs_of_harm_take_their_figure_as_object():
+    assert figures_of("Gunmen opened fire on a bus, killing nine and wounding twenty-two.") == (9, 22)
+    assert figures_of("The storm left 31 people dead across the region.")[0] == 31
+
+
+def test_men_and_women_who_died_are_added_up():
+    assert figures_of("Four men and two women died when the ferry capsized.")[0] == 6
+
+
+def test_a_risen_toll_wins_over_the_first_report():
+    text = ("The attack killed at least 20 people, police said at first. By Friday the death toll had risen "
+            "to 43.")
+    assert figures_of(text)[0] == 43
+
+
+def test_a_toll_revised_down_wins_too():
+    text = "Officials said 95 people were killed. The death toll was later revised down to 84."
+    assert figures_of(text)[0] == 84
+
+
+def test_taken_to_hospital_counts_as_injured_and_dozens_only_without_a_number():
+    assert figures_of("Dozens were hurt. More than 60 people were taken to hospital.")[1] == 60
+    found = find_figures(split_sentences("Dozens of people were injured in the crush."))
+    injured = choose(found, "injured")
+    assert injured is not None and injured.quantity.vague
+
+
+def test_a_negation_or_a_no_casualty_story_gives_no_figure():
+    assert figures_of("No one was killed and nobody was hurt when the crane fell.") == (None, None)
+
+
+def test_an_unnamed_single_victim_counts_as_one():
+    victim = find_single_victim(split_sentences("A young boy who fell into a disused mine shaft has died."))
+    assert victim is not None and victim.value == 1
+
+
+def test_attribution_is_read_from_the_sentence():
+    found = find_figures(split_sentences("At least 30 people were killed, according to the health ministry."))
+    killed = choose(found, "killed")
+    assert killed is not None and killed.attribution == "the health ministry"

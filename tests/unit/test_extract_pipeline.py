@@ -1,0 +1,82 @@
+"""Whole articles through the real spaCy model and the rules (workers.extraction.pipeline).
+
+The articles are written for these tests; none is copied from a newspaper.
+"""
+
+from __future__ import annotations
+
+from workers.extraction.pipeline import extract_article, extract_articles
+from workers.extraction.prefilter import may_report_incident
+
+SEED_LIKE = {
+    "id": "seed",
+    "title": "Twin blasts at Kerman memorial ceremony kill 103",
+    "published": "2024-01-03T18:00:00Z",
+    "text": (
+        "Two explosions tore through crowds gathered for a memorial ceremony in the city of Kerman, in "
+        "south-eastern Iran, on Wednesday. 103 people have been reported dead and 188 injured, the state "
+        "news agency IRNA said, and the death toll is expected to rise. Officials called it a terrorist "
+        "attack. No group has claimed responsibility for the bombings so far. The attack came days after a "
+        "drone strike in Baghdad last week which killed ten people."
+    ),
+}
+
+
+def test_the_seed_like_article_gives_its_bombing_with_toll_place_day_and_no_claim():
+    incidents = extract_article(SEED_LIKE)
+    assert len(incidents) == 1
+    incident = incidents[0]
+    assert incident["primary"] is True
+    assert (incident["category"], incident["event_type"]) == ("attack", "bombing")
+    assert (incident["location"], incident["country_code"]) == ("Kerman", "IR")
+    assert incident["occurred_on"] == "2024-01-03"
+    assert (incident["killed"], incident["injured"]) == (103, 188)
+    assert incident["claimed_by"] is None and incident["no_claim"] is True
+    assert incident["historical"] is False
+
+
+def test_every_figure_carries_its_sentence_and_offsets_into_its_source():
+    incident = extract_article(SEED_LIKE)[0]
+    by_field = {e["field"]: e for e in incident["evidence"]}
+    killed = by_field["killed"]
+    source = SEED_LIKE["text"] if killed["source"] == "text" else SEED_LIKE["title"]
+    assert source[killed["start"]:killed["end"]] == killed["quote"]
+    assert "103" in killed["quote"] or "103" in SEED_LIKE["title"]
+    assert "103" in source[killed["match_start"]:killed["match_end"]]
+
+
+def test_sport_business_and_figures_of_speech_are_not_incidents():
+    articles = [
+        {"id": 1, "title": "Band killed it on stage at sold-out homecoming gig",
+         "text": "The singer said the crowd was dead loud and the band killed it. Fans were blown away."},
+        {"id": 2, "title": "Champion crashes out in the second round",
+         "text": "The top seed crashed out of the tournament after a shot to the head of the goalkeeper."},
+        {"id": 3, "title": "Retailer warns of the death of the high street",
+         "text": "Sales fell for a third quarter. Shares crashed 12% on the news; analysts were hurt."},
+    ]
+    assert extract_articles(articles) == [[], [], []]
+
+
+def test_a_retrospective_on_an_old_incident_is_marked_historical():
+    article = {
+        "id": "retro", "published": "2014-12-26",
+        "title": "Ten years after the tsunami that killed thousands in Aceh",
+        "text": ("The tsunami struck the coast of Aceh in Indonesia on 26 December 2004, killing more than "
+                 "160,000 people in the province alone. Survivors gathered on Friday to remember them."),
+    }
+    incident = extract_article(article)[0]
+    assert incident["event_type"] == "tsunami" and incident["country_code"] == "ID"
+    assert incident["occurred_on"] == "2004-12-26"
+    assert incident["historical"] is True
+
+
+def test_articles_with_missing_or_odd_fields_do_not_break_the_batch():
+    results = extract_articles([{"id": 1}, {"title": None, "text": None, "published": "garbage"},
+                                {"text": "x" * 50_000}, SEED_LIKE])
+    assert results[:3] == [[], [], []]
+    assert results[3][0]["killed"] == 103
+
+
+def test_the_prefilter_lets_casualty_news_through_and_keeps_markets_out():
+    assert may_report_incident(SEED_LIKE["title"], SEED_LIKE["text"])
+    assert not may_report_incident("Bank raises rates", "The central bank raised interest rates by half a point.")

@@ -1,0 +1,87 @@
+"""Event types, dates, places and claims: the rules that need no model."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from workers.extraction import dates, event_types, perpetrators, places
+from workers.extraction.text import split_sentences
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Gas explosion wrecks apartment block. A gas leak caused an explosion that killed four.", "explosion"),
+    ("Suicide bomber kills 30 at market. The attacker detonated explosives in the crowd.", "bombing"),
+    ("Passenger train derails in the mountains. Eight people died when the train left the tracks.", "rail_crash"),
+    ("Bus plunges into ravine. The bus crashed through a barrier on the mountain road.", "road_crash"),
+    ("Magnitude 6.4 earthquake strikes. The quake flattened homes in the valley.", "earthquake"),
+    ("Ferry capsizes off the coast. The overcrowded ferry sank in heavy seas.", "maritime"),
+    ("Gunman opens fire at school. The shooting left three dead.", "shooting"),
+    ("Flash floods sweep villages. Floodwaters swept away dozens of homes.", "flood"),
+])
+def test_the_event_type_comes_from_the_words_that_name_it(text, kind):
+    guess = event_types.classify(split_sentences(text))
+    assert guess is not None and guess.event_type == kind
+    assert guess.category == event_types.CATEGORY[kind]
+
+
+def test_a_film_shoot_is_not_a_shooting():
+    guess = event_types.classify(split_sentences("The actor was shooting the film in Miami when he fell ill."))
+    assert guess is None or guess.event_type != "shooting"
+
+
+@pytest.mark.parametrize(("phrase", "day"), [
+    ("The blast happened on Wednesday night.", date(2016, 11, 9)),
+    ("The crash happened yesterday.", date(2016, 11, 9)),
+    ("The fire broke out last night.", date(2016, 11, 9)),
+    ("The quake struck this morning.", date(2016, 11, 10)),
+    ("The boy fell into the well on November 6.", date(2016, 11, 6)),
+    ("The attack happened on Thursday.", date(2016, 11, 10)),
+])
+def test_days_are_resolved_against_the_publication_day(phrase, day):
+    published = date(2016, 11, 10)  # a Thursday
+    found = dates.find_dates(phrase, published)
+    assert found and found[0][0] == day
+
+
+def test_a_month_later_in_the_year_than_publication_is_last_year():
+    found = dates.find_dates("The flood began on December 28.", date(2017, 1, 3))
+    assert found[0][0] == date(2016, 12, 28)
+
+
+def test_publication_times_in_assorted_forms_are_read():
+    assert dates.parse_published("2016-11-09 20:01:00").date() == date(2016, 11, 9)
+    assert dates.parse_published("2016-11-03T09:39:23").date() == date(2016, 11, 3)
+    assert dates.parse_published("Wed, 09 Nov 2016 20:01:00 GMT").date() == date(2016, 11, 9)
+    assert dates.parse_published(None) is None
+    assert dates.parse_published("not a date at all") is None
+
+
+def test_places_resolve_to_their_country_and_the_bigger_namesake_wins():
+    assert places.resolve("Kerman").country_code == "IR"
+    assert places.resolve("Croydon").country_code == "GB"
+    assert places.resolve("Afghanistan").kind == "country"
+    assert places.resolve("Texas").country_code == "US"
+    assert places.resolve("Hebei province").kind == "region"
+
+
+def test_a_preferred_country_decides_between_namesakes():
+    assert places.resolve("Croydon", prefer={"AU"}).country_code == "AU"
+
+
+def test_a_demonym_names_a_country():
+    assert places.demonym_country("Afghan") == "AF"
+    assert places.demonym_country("South African") == "ZA"
+
+
+def test_a_claim_of_responsibility_names_the_group():
+    claim = perpetrators.find_claims(split_sentences(
+        "A car bomb killed eight soldiers. The Taliban claimed responsibility for the attack."))
+    assert claim.claimed_by == "Taliban"
+
+
+def test_no_group_claiming_is_a_fact_of_its_own():
+    claim = perpetrators.find_claims(split_sentences(
+        "Two blasts killed dozens. No group has yet claimed responsibility for the bombing."))
+    assert claim.claimed_by is None and claim.no_claim
