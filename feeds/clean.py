@@ -53,10 +53,10 @@ def clean_page(body: bytes, url: str, content_type: str = "text/html",
                                           include_tables=True, favor_precision=False)
     except Exception as exc:  # trafilatura/lxml raise assorted errors on garbage; the page is at fault
         raise PageRejected(f"unreadable HTML ({type(exc).__name__}: {exc})") from None
-    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    text = (getattr(doc, "text", None) or "").replace("\x00", "").strip() if doc is not None else ""
     if len(text) < MIN_TEXT_CHARS:
         raise PageRejected("no main text found in the page")
-    title = (getattr(doc, "title", None) or "").strip() or None
+    title = (getattr(doc, "title", None) or "").replace("\x00", "").strip() or None
     match = _HTML_LANG.search(body[:8192])
     language = match.group(1).decode().lower() if match else None
     return CleanPage(title, text, pick_published(getattr(doc, "date", None), feed_published), language)

@@ -106,3 +106,14 @@ def _move(conn: Conn, feed_id: int, url: str, key: str) -> None:
     else:
         log.info("feed #%s redirects permanently to %s, kept (the same feed or another one has that URL)",
                  feed_id, url)
+
+
+def seconds_until_due(conn: Conn) -> float | None:
+    """How long until some feed or article page is due (negative: overdue); None when nothing waits."""
+    row = conn.execute(
+        """SELECT extract(epoch FROM least(
+               (SELECT min(greatest(next_poll_at, coalesce(claimed_until, next_poll_at)))
+                FROM feeds WHERE NOT paused),
+               (SELECT min(next_attempt_at) FROM articles WHERE status = 'new' OR refetch)) - now()) AS wait"""
+    ).fetchone()
+    return None if row is None or row["wait"] is None else float(row["wait"])

@@ -86,21 +86,27 @@ def parse_feed(body: bytes, feed_url: str, feed_id: int, content_type: str | Non
     return ParsedFeed(entries, problem, skipped)
 
 
+def _clean(value: Any) -> str | None:
+    """A feed's text as Postgres can store it (no NUL characters), or None."""
+    text = str(value).replace("\x00", "").strip() if value is not None else ""
+    return text or None
+
+
 def _entry(raw: Any, feed_url: str, feed_id: int) -> Entry | None:
     link = raw.get("link") or next((li.get("href") for li in raw.get("links", []) if li.get("href")), None)
-    guid = raw.get("id")
+    guid = _clean(raw.get("id"))
     if not link and guid and str(guid).startswith(("http://", "https://")):
         link = guid  # RSS: a permalink GUID is the link
     if not link:
         return None
     try:
-        url = check_url(urljoin(feed_url, str(link).strip()))
+        url = check_url(urljoin(feed_url, _clean(link) or ""))
         key = url_key(url)
     except (UserError, ValueError):
         return None
     stamp = raw.get("updated") if "updated" in raw else raw.get("published")
     when = raw.get("published_parsed") or raw.get("updated_parsed")
     published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None
-    title = (raw.get("title") or "").strip() or None
-    return Entry(url, key, guid_key(str(guid) if guid else None, feed_id), title, published,
-                 str(stamp)[:200] if stamp else None)
+    updated = _clean(stamp)
+    return Entry(url, key, guid_key(guid, feed_id), _clean(raw.get("title")), published,
+                 updated[:200] if updated else None)

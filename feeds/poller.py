@@ -47,7 +47,8 @@ EnqueueArticle = Callable[[int, int], None]
 EnqueueReport = Callable[[int], None]
 
 SWEEP_EVERY_S = 300.0
-IDLE_SLEEP_S = 5.0     # longest nap between passes when nothing is due
+IDLE_SLEEP_S = 5.0     # longest nap between passes (new feeds are noticed this fast)
+MIN_SLEEP_S = 0.2      # shortest: a feed overdue but leased by another poller must not make us spin
 FLUSH_EVERY_S = 1.0    # results wait at most this long for their batch to fill
 
 
@@ -118,18 +119,22 @@ class Poller:
     async def run_forever(self) -> None:
         async with Fetcher(self.settings) as fetcher:
             while not self.stopping.is_set():
-                started = time.monotonic()
+                wait = IDLE_SLEEP_S
                 try:
                     stats = await self._pass(fetcher, all_feeds=False)
                     if stats.polled or stats.pages_stored or stats.pages_failed:
                         log.info("pass: %s", stats.line())
                     if time.monotonic() - self._last_sweep > SWEEP_EVERY_S:
                         await self.run_sweep()
+                    due = await self._db(feedstate.seconds_until_due)
+                    if due is not None:
+                        wait = min(IDLE_SLEEP_S, max(MIN_SLEEP_S, due))
                 except TransientError as exc:  # the database went away: wait and try again
                     log.warning("pass interrupted: %s", exc)
-                if time.monotonic() - started < IDLE_SLEEP_S:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.stopping.wait(), IDLE_SLEEP_S)
+                except Exception:  # a bug; the next pass may well succeed, and leases expire on their own
+                    log.exception("pass failed; trying again shortly")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), wait)
 
     async def run_sweep(self) -> sweep.SweepCounts:
         self._last_sweep = time.monotonic()
@@ -284,7 +289,16 @@ class Poller:
                            max_attempts=s.fetch_attempts, max_backoff=s.max_backoff)
             stats.pages_failed += 1
             return
-        revision = await self._db(articles.store_page, claim, page)  # committed when this returns
+        try:
+            revision = await self._db(articles.store_page, claim, page)  # committed when this returns
+        except TransientError:
+            raise
+        except Exception as exc:  # e.g. text Postgres refuses; record it on the article, carry on
+            log.exception("article #%s: could not store the page", claim.id)
+            await self._db(articles.record_page_failure, claim, f"cannot store: {type(exc).__name__}: {exc}",
+                           max_attempts=s.fetch_attempts, max_backoff=s.max_backoff)
+            stats.pages_failed += 1
+            return
         if revision is None:
             stats.pages_unchanged += 1
             return
