@@ -55,9 +55,9 @@ def _run(handle: IO[str], out: IO[str]) -> None:
             found = extract_articles(articles)
         except Exception:  # one bad article must not sink its chunk: retry them one by one
             found = []
-            for article in articles:
+            for one in articles:
                 try:
-                    found.extend(extract_articles([article]))
+                    found.extend(extract_articles([one]))
                 except Exception as exc:
                     found.append([{"__error__": f"{type(exc).__name__}: {exc}"}])
         results = iter(found)

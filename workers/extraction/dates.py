@@ -7,7 +7,7 @@ before, "today" and "this morning" the day itself, "November 6" the last Novembe
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = {
@@ -43,7 +43,7 @@ def parse_published(value: object) -> datetime | None:
         return datetime(value.year, value.month, value.day)
     if isinstance(value, int | float):
         try:
-            return datetime.utcfromtimestamp(value)  # noqa: DTZ004 - naive dates are compared as days
+            return datetime.fromtimestamp(value, tz=UTC).replace(tzinfo=None)
         except (OverflowError, OSError, ValueError):
             return None
     text = str(value).strip()

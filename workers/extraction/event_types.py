@@ -23,49 +23,67 @@ CATEGORY = {
                      "extreme_weather"), "disaster"),
 }
 
-_TRIGGERS: dict[str, str] = {
-    "bombing": r"bomb(?:s|ing|ings|ed|er|ers)?|suicide\s+(?:attack|attacker|bomber|blast)|car\s+bomb|"
-               r"truck\s+bomb|explosive(?:s|-laden)?|ied|detonat\w+|blew\s+himself\s+up|blew\s+herself\s+up",
-    "shooting": r"shooting(?!\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:new\s+)?(?:film|movie|scene|video|series|episode|documentary|pilot|star|guard|practice|percentage|competition|range))|shootings|gunman|gunmen|gunfire|opened\s+fire|shot\s+dead|gunshot|shots\s+(?:were\s+)?fired|"
-                r"mass\s+shooting|shooter",
-    "stabbing": r"stabb(?:ed|ing|ings)|knife\s+attack|knifeman|knife-wielding|machete\s+attack",
-    "vehicle_ramming": r"ramm(?:ed|ing)\s+(?:into\s+)?(?:a\s+)?(?:crowd|pedestrians)|drove\s+(?:a\s+\w+\s+)?into\s+(?:a\s+)?(?:crowd|pedestrians)|"
-                       r"vehicle\s+attack|truck\s+attack|ploughed\s+into\s+(?:a\s+)?(?:crowd|pedestrians)",
-    "arson": r"arson|arsonist|set\s+(?:on\s+)?fire\s+(?:to|deliberately)|deliberately\s+(?:set|started)|firebomb\w*",
-    "armed_assault": r"militants\s+stormed|stormed|armed\s+assault|attackers|siege|massacre",
-    "airstrike": r"air\s*strikes?|airstrikes?|air\s+raids?|drone\s+strikes?|bombardment|warplanes?",
-    "kidnapping": r"kidnap(?:ped|ping|pers)?|abduct(?:ed|ion|ions)|taken\s+hostage|hostages?",
-    "air_crash": r"plane\s+crash|air\s+crash|(?:plane|aircraft|airliner|jet|helicopter|chopper)\s+(?:crashed|went\s+down|came\s+down)|"
-                 r"crash(?:ed)?\s+(?:landing|shortly\s+after\s+take-?off)|flight\s+\w*\s*crashed",
-    "rail_crash": r"derail(?:s|ed|ment|ments|ing)?|(?:left|came\s+off|jumped)\s+the\s+(?:track|tracks|rails)|train\s+(?:crash|collision|accident)|tram\s+(?:crash|accident|overturned)|"
-                  r"(?:train|tram)s?\s+(?:crashed|collided|overturned)|rail\s+(?:crash|accident|disaster)",
-    "road_crash": r"(?:car|bus|coach|lorry|truck|minibus|road|traffic|motorway|highway)\s+(?:crash|accident|collision|smash)|"
-                  r"(?:bus|car|lorry|truck|coach|van)\s+(?:crashed|overturned|plunged|collided|veered)|hit-and-run|pile-up",
-    "maritime": r"capsiz\w+|shipwreck|(?:boat|ship|ferry|vessel)\s+(?:sank|sinking|capsized|disaster)|sank|sunk",
-    "explosion": r"explosion|exploded|blast|gas\s+leak|fireworks",
-    "fire": r"fire\s+broke\s+out|blaze|engulfed|(?:house|building|factory|hotel|hospital|apartment|tower|club)\s+fire|"
-            r"fire\s+(?:at|in)\s+(?:a|the)\s+\w+|burned\s+down|firefighters",
-    "structural_collapse": r"(?:building|bridge|roof|mine|tunnel|dam|wall|stadium|stand|house|block|tower|hotel|factory|school|"
-                           r"church|mosque|temple|ceiling|balcony|scaffolding|crane|structure|flats)s?\s+(?:\w+\s+){0,2}?"
-                           r"(?:collaps(?:e|ed|es|ing)|caved\s+in|gave\s+way)|collapse\s+of\s+(?:a|an|the)\s+(?:\w+\s+)?"
-                           r"(?:building|bridge|roof|mine|tunnel|dam|wall|stand|block|tower|hotel|factory|school)",
-    "stampede": r"stampede|crush\s+at|crowd\s+crush",
-    "other_accident": r"(?:fell|fallen|plummeted|plunged|slipped|tumbled)\s+(?:into|down|from|off)(?!\s+(?:a\s+)?coma)|trapped\s+(?:down|in)|(?:well|shaft|pit)\s+(?:rescue|accident)|"
-                      r"electrocuted|accident",
-    "earthquake": r"earthquake|quake|tremor|magnitude\s+\d|seismic",
-    "flood": r"flood(?:s|ing|ed|waters)?(?!\s+of\b)|flash\s+flood",
-    "storm": r"hurricane|typhoon|cyclone|tornado|storm|gales?",
-    "landslide": r"landslides?|mudslides?|avalanche",
-    "wildfire": r"wildfires?|bush\s*fires?|forest\s+fires?",
-    "volcano": r"volcan\w+|eruption|erupted",
-    "tsunami": r"tsunami",
-    "extreme_weather": r"heatwave|heat\s+wave|cold\s+snap|blizzard|extreme\s+weather|freezing\s+temperatures",
+_STRUCTURE = (r"(?:building|bridge|roof|mine|tunnel|dam|wall|stadium|stand|house|block|tower|hotel|factory|"
+              r"school|church|mosque|temple|ceiling|balcony|scaffolding|crane|structure|flats)")
+_NOT_A_GUNSHOT = (r"(?!\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:new\s+)?(?:film|movie|scene|video|"
+                  r"series|episode|documentary|pilot|star|guard|practice|percentage|competition|range))")
+# Trigger phrases per event type (regular expressions, matched case-insensitively, plurals too).
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "bombing": (r"bomb(?:s|ing|ings|ed|er|ers)?", r"suicide\s+(?:attack|attacker|bomber|blast)", r"car\s+bomb",
+                r"truck\s+bomb", r"explosive(?:s|-laden)?", r"ied", r"detonat\w+", r"blew\s+(?:him|her)self\s+up"),
+    "shooting": (rf"shooting{_NOT_A_GUNSHOT}", r"shootings", r"gunman", r"gunmen", r"gunfire", r"opened\s+fire",
+                 r"shot\s+dead", r"gunshot", r"shots\s+(?:were\s+)?fired", r"mass\s+shooting", r"shooter"),
+    "stabbing": (r"stabb(?:ed|ing|ings)", r"knife\s+attack", r"knifeman", r"knife-wielding", r"machete\s+attack"),
+    "vehicle_ramming": (r"ramm(?:ed|ing)\s+(?:into\s+)?(?:a\s+)?(?:crowd|pedestrians)",
+                        r"drove\s+(?:a\s+\w+\s+)?into\s+(?:a\s+)?(?:crowd|pedestrians)", r"vehicle\s+attack",
+                        r"truck\s+attack", r"ploughed\s+into\s+(?:a\s+)?(?:crowd|pedestrians)"),
+    "arson": (r"arson", r"arsonist", r"set\s+(?:on\s+)?fire\s+(?:to|deliberately)", r"deliberately\s+(?:set|started)",
+              r"firebomb\w*"),
+    "armed_assault": (r"militants\s+stormed", r"stormed", r"armed\s+assault", r"attackers", r"siege", r"massacre"),
+    "airstrike": (r"air\s*strikes?", r"airstrikes?", r"air\s+raids?", r"drone\s+strikes?", r"bombardment",
+                  r"warplanes?"),
+    "kidnapping": (r"kidnap(?:ped|ping|pers)?", r"abduct(?:ed|ion|ions)", r"taken\s+hostage", r"hostages?"),
+    "air_crash": (r"plane\s+crash", r"air\s+crash",
+                  r"(?:plane|aircraft|airliner|jet|helicopter|chopper)\s+(?:crashed|went\s+down|came\s+down)",
+                  r"crash(?:ed)?\s+(?:landing|shortly\s+after\s+take-?off)", r"flight\s+\w*\s*crashed"),
+    "rail_crash": (r"derail(?:s|ed|ment|ments|ing)?", r"(?:left|came\s+off|jumped)\s+the\s+(?:track|tracks|rails)",
+                   r"train\s+(?:crash|collision|accident)", r"tram\s+(?:crash|accident|overturned)",
+                   r"(?:train|tram)s?\s+(?:crashed|collided|overturned)", r"rail\s+(?:crash|accident|disaster)"),
+    "road_crash": (r"(?:car|bus|coach|lorry|truck|minibus|road|traffic|motorway|highway)\s+"
+                   r"(?:crash|accident|collision|smash)",
+                   r"(?:bus|car|lorry|truck|coach|van)\s+(?:crashed|overturned|plunged|collided|veered)",
+                   r"hit-and-run", r"pile-up"),
+    "maritime": (r"capsiz\w+", r"shipwreck", r"(?:boat|ship|ferry|vessel)\s+(?:sank|sinking|capsized|disaster)",
+                 r"sank", r"sunk"),
+    "explosion": (r"explosion", r"exploded", r"blast", r"gas\s+leak", r"fireworks"),
+    "fire": (r"fire\s+broke\s+out", r"blaze", r"engulfed",
+             r"(?:house|building|factory|hotel|hospital|apartment|tower|club)\s+fire",
+             r"fire\s+(?:at|in)\s+(?:a|the)\s+\w+", r"burned\s+down", r"firefighters"),
+    "structural_collapse": (rf"{_STRUCTURE}s?\s+(?:\w+\s+){{0,2}}?(?:collaps(?:e|ed|es|ing)|caved\s+in|gave\s+way)",
+                            rf"collapse\s+of\s+(?:a|an|the)\s+(?:\w+\s+)?{_STRUCTURE}"),
+    "stampede": (r"stampede", r"crush\s+at", r"crowd\s+crush"),
+    "other_accident": (r"(?:fell|fallen|plummeted|plunged|slipped|tumbled)\s+(?:into|down|from|off)"
+                       r"(?!\s+(?:a\s+)?coma)",
+                       r"trapped\s+(?:down|in)", r"(?:well|shaft|pit)\s+(?:rescue|accident)", r"electrocuted",
+                       r"accident"),
+    "earthquake": (r"earthquake", r"quake", r"tremor", r"magnitude\s+\d", r"seismic"),
+    "flood": (r"flood(?:s|ing|ed|waters)?(?!\s+of\b)", r"flash\s+flood"),
+    "storm": (r"hurricane", r"typhoon", r"cyclone", r"tornado", r"storm", r"gales?"),
+    "landslide": (r"landslides?", r"mudslides?", r"avalanche"),
+    "wildfire": (r"wildfires?", r"bush\s*fires?", r"forest\s+fires?"),
+    "volcano": (r"volcan\w+", r"eruption", r"erupted"),
+    "tsunami": (r"tsunami",),
+    "extreme_weather": (r"heatwave", r"heat\s+wave", r"cold\s+snap", r"blizzard", r"extreme\s+weather",
+                        r"freezing\s+temperatures"),
 }
+TRIGGER_ALTERNATIVES = "|".join("|".join(p) for p in _TRIGGERS.values())
 # Every trigger also in the plural ("explosions", "blasts", "landslides").
-_COMPILED = {kind: re.compile(rf"\b(?:{pattern})(?:e?s)?\b", re.IGNORECASE) for kind, pattern in _TRIGGERS.items()}
+_COMPILED = {kind: re.compile(rf"\b(?:{'|'.join(patterns)})(?:e?s)?\b", re.IGNORECASE)
+             for kind, patterns in _TRIGGERS.items()}
 # Any word naming an incident of any kind: sentences with one are about the event (for its date).
-ANY_TRIGGER = re.compile(r"\b(?:(?:" + "|".join(_TRIGGERS.values()) + r")(?:e?s)?|attack(?:ed|s)?|crash(?:ed|es)?|overturn\w*|"
-                         r"(?:tipped|turned|flipped)\s+over|struck|raid(?:ed|s)?|collided|incident|tragedy|disaster)\b", re.IGNORECASE)
+ANY_TRIGGER = re.compile(rf"\b(?:(?:{TRIGGER_ALTERNATIVES})(?:e?s)?|attack(?:ed|s)?|crash(?:ed|es)?|overturn\w*|"
+                         r"(?:tipped|turned|flipped)\s+over|struck|raid(?:ed|s)?|collided|incident|tragedy|disaster)\b",
+                         re.IGNORECASE)
 # Words that make an explosion or a fire deliberate, and a crash of a vehicle an attack.
 _DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insurgent|bomber|Taliban|jihadist|"
                          r"claimed\s+responsibility)\b", re.IGNORECASE)

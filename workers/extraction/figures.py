@@ -23,12 +23,14 @@ _KILLED = (
 _HOSPITAL = r"(?:(?:the|a|local|two|three|several|nearby|area)\s+){0,2}hospitals?"
 _INJURED = (
     r"injured|wounded|hurt|injuries|wounds|hospitali[sz]ed|"
-    rf"(?:taken|rushed|admitted|airlifted|brought|sent|treated|transported|ferried)\s+(?:\w+\s+)?(?:to|in|at)\s+{_HOSPITAL}|"
+    r"(?:taken|rushed|admitted|airlifted|brought|sent|treated|transported|ferried)\s+(?:\w+\s+)?(?:to|in|at)\s+"
+    rf"{_HOSPITAL}|"
     rf"in\s+{_HOSPITAL}|treated\s+for\s+(?:\w+\s+)?(?:injuries|wounds)"
 )
 # Being shot says someone was hit, not that they died: an injury unless "dead" follows.
 _SHOT = r"shot(?!\s+dead|\s+to\s+death)"
-_AUX = r"(?:were|was|are|is|have|has|had|been|being|be|reported|confirmed|feared|believed|thought|said|to|now|also|later|all|so\s+far)"
+_AUX = (r"(?:were|was|are|is|have|has|had|been|being|be|reported|confirmed|feared|believed|thought|said|to|now|"
+        r"also|later|all|so\s+far)")
 _STOP = (
     r"and|or|but|while|after|before|as|when|which|who|that|said|says|not|never|no|if|of|"
     r"killed|dead|died|injured|wounded|hurt|in|on|at|from|during|by|with"
@@ -156,7 +158,8 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
 
         def add(field: str, quantity: Quantity | None, start: int, end: int, *, update: str | None = None,
                 weak: bool = False, num_span: tuple[int, int] | None = None,
-                relative: str | None = None, sentence: Sentence = sentence) -> None:
+                relative: str | None = None, sentence: Sentence = sentence,
+                taken: list[tuple[int, int]] = taken) -> None:
             if quantity is None or quantity.value <= 0 or quantity.value > 1_000_000:
                 return
             span = num_span or (start, end)
@@ -196,7 +199,7 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
             quantity = parse_number(found.group("num"))
             if quantity and found.group("plus"):
                 # "Six men and one woman died": the article's total is the sum.
-                second = parse_number(re.split(rf"\s+and\s+", found.group("plus"), maxsplit=1)[1])
+                second = parse_number(re.split(r"\s+and\s+", found.group("plus"), maxsplit=1)[1])
                 if second:
                     quantity = Quantity(quantity.value + second.value, quantity.qualifier)
             field = "killed" if found.group("killed") else "injured"

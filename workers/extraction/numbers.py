@@ -80,7 +80,7 @@ def words_to_int(text: str) -> int | None:
         number = float(digits.group(1).replace(",", ""))
         if digits.group(2):
             number *= _SCALES[digits.group(2)]
-        return int(round(number))
+        return round(number)
     total = current = 0
     seen = False
     for word in text.split():

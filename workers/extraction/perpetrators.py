@@ -39,9 +39,11 @@ _PERPETRATOR = re.compile(
     rf"\b(?:carried\s+out\s+by|blamed\s+(?:the\s+attack\s+)?on|attributed\s+to)\s+{_NAME}",
 )
 _KNOWN = re.compile(rf"\b(?:{_GROUP})\b")
-_OWNING = re.compile(r"\b(?:claim\w*|responsib\w+|carried\s+out|said\s+(?:the|its|their|it)\s+(?:attack|bombing|assault|"
-                     r"fighters|suicide)|retaliation|revenge|reprisal|in\s+response\s+to)\b", re.IGNORECASE)
-_NOT_A_GROUP = re.compile(r"^(?:The|A|An|He|She|It|They|We|Police|Officials?|Authorities|Mr|Mrs|Ms|This|That)$")
+_OWNING = re.compile(r"\b(?:claim\w*|responsib\w+|carried\s+out|said\s+(?:the|its|their|it)\s+"
+                     r"(?:attack|bombing|assault|fighters|suicide)|retaliation|revenge|reprisal|in\s+response\s+to)\b",
+                     re.IGNORECASE)
+_NOT_A_GROUP = re.compile(
+    r"^(?:The|A|An|He|She|It|They|We|Police|Officials?|Authorities|Mr|Mrs|Ms|This|That)$")
 
 
 @dataclass(frozen=True)

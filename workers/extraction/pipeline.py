@@ -36,7 +36,7 @@ def get_nlp() -> Any:
 
         nlp = spacy.load(MODEL, exclude=["lemmatizer", "attribute_ruler", "tagger", "parser"])
         nlp.enable_pipe("senter")
-        ruler = nlp.add_pipe("entity_ruler", before="ner")
+        ruler: Any = nlp.add_pipe("entity_ruler", before="ner")
         ruler.add_patterns([{"label": "ORG", "pattern": group} for group in perpetrators.KNOWN_GROUPS])
         _nlp = nlp
     return _nlp
@@ -93,7 +93,8 @@ def _place_mentions(doc: Any, sentences: list[Sentence]) -> list[places.PlaceMen
     return mentions
 
 
-def _evidence(field: str, sentence: Sentence | None, start: int | None = None, end: int | None = None) -> dict[str, Any]:
+def _evidence(field: str, sentence: Sentence | None, start: int | None = None,
+              end: int | None = None) -> dict[str, Any]:
     if sentence is None:
         return {}
     return {"field": field, "quote": sentence.text, "start": sentence.start, "end": sentence.end,
@@ -208,8 +209,9 @@ def strong_figures(found: list[figures.Figure]) -> list[figures.Figure]:
     return [f for f in found if not f.weak and not f.quantity.vague]
 
 
-_TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}[:.]\d\d\s*(?:GMT|BST|UTC|local\s+time)|"
-                          r"\d{4}\s*(?:GMT|local\s+time)|(?:local\s+time))", re.IGNORECASE)
+_TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|"
+                          r"\d{1,2}[:.]\d\d\s*(?:GMT|BST|UTC|local\s+time)|\d{4}\s*(?:GMT|local\s+time)|"
+                          r"(?:local\s+time))", re.IGNORECASE)
 
 
 def _occurred_on(sentences: Sequence[Sentence], event_sentences: list[set[tuple[str, int]]],
@@ -261,7 +263,7 @@ def extract_articles(articles: Iterable[Any]) -> list[list[dict[str, Any]]]:
     if not todo:
         return results
     nlp = get_nlp()
-    texts = []
+    texts: list[str] = []
     for i in todo:
         title, text, _ = prepared[i]
         texts.extend((title, text))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from workers.extraction.event_types import _TRIGGERS
+from workers.extraction.event_types import TRIGGER_ALTERNATIVES
 
 LEAD_CHARS = 1500
 
@@ -19,7 +19,7 @@ _CASUALTY = re.compile(
     r"taken\s+to\s+hospital|rescued|rescue|evacuated|shot|stabbed|perished|drowned|destroyed)\b",
     re.IGNORECASE,
 )
-_EVENT = re.compile(r"\b(?:" + "|".join(_TRIGGERS.values()) + r"|crash(?:ed|es)?|attack(?:ed|s)?|"
+_EVENT = re.compile(rf"\b(?:{TRIGGER_ALTERNATIVES}|crash(?:ed|es)?|attack(?:ed|s)?|"
                     r"disaster|tragedy|incident|victims?)\b", re.IGNORECASE)
 
 
