@@ -173,10 +173,17 @@ class Runtime:
     def start(self) -> None:
         from newswatch.logging import configure_logging
         from newswatch.settings import get_settings, reset_settings
-        from ops.embedded import DATABASE_NAME, start_services
+        from ops.embedded import DATABASE_NAME, pid_alive, read_services, start_services
 
         settings = get_settings()
         self.data_dir = Path(settings.data_dir).expanduser()
+        running = read_services(self.data_dir)
+        if running and running.get("owner_pid") != os.getpid() and pid_alive(running.get("owner_pid")) and (
+                self.demo or {settings.database_url, settings.redis_url} & {running.get("database_url"),
+                                                                            running.get("redis_url")}):
+            # The CLI pointed us at its services (ops/embedded.apply_running_services): one `up` is enough.
+            raise UserError(f"`newswatch up` is already running (pid {running['owner_pid']}) "
+                            f"with data directory {self.data_dir}")
         logs = self.data_dir / "logs"
         try:
             logs.mkdir(parents=True, exist_ok=True)
