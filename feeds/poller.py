@@ -124,7 +124,7 @@ class Poller:
                     stats = await self._pass(fetcher, all_feeds=False)
                     if stats.polled or stats.pages_stored or stats.pages_failed:
                         log.info("pass: %s", stats.line())
-                    if time.monotonic() - self._last_sweep > SWEEP_EVERY_S:
+                    if time.monotonic() - self._last_sweep > min(SWEEP_EVERY_S, self.settings.pending_timeout / 2):
                         await self.run_sweep()
                     due = await self._db(feedstate.seconds_until_due)
                     if due is not None:
