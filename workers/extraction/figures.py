@@ -234,5 +234,7 @@ def choose(figures: list[Figure], field: str) -> Figure | None:
     for want_strong in (True, False):
         exact = [f for f in usable if not f.quantity.vague and (not f.weak or not want_strong)]
         if exact:
-            return exact[0]
+            # A headline says "kills 14" where the text says "at least 14": keep the qualifier.
+            same = [f for f in exact if f.value == exact[0].value and f.quantity.qualifier]
+            return same[0] if same and not exact[0].quantity.qualifier else exact[0]
     return usable[0]

@@ -46,9 +46,11 @@ _DEMONYMS = {
 }
 _REGION_WORDS = re.compile(r"\b(?:province|state|region|county|district|prefecture|governorate|oblast|territory)\b",
                            re.IGNORECASE)
-_PREPOSITION = re.compile(r"\b(?:in|at|near|outside|inside|on|across|hit|struck|rocked|downtown|central|"
-                          r"northern|southern|eastern|western)\s+(?:the\s+)?(?:city\s+of\s+|town\s+of\s+|village\s+of\s+)?$",
-                          re.IGNORECASE)
+_PREPOSITION = re.compile(
+    r"\b(?:(?:in|at|near|outside|inside|on|across|hit|struck|rocked|downtown|central|northern|southern|eastern|"
+    r"western)\s+(?:the\s+)?(?:(?:city|town|village|resort|port|district)\s+of\s+)?|"
+    r"(?:city|town|village|resort|port|district|capital)\s+of\s+)$",
+    re.IGNORECASE)
 # "the German consulate", "Sandilands tram stop": a named site is as specific as a place gets.
 _SITE = re.compile(r"\b((?:[A-Z][\w'’-]+\s+){1,3}(?:consulate|embassy|mosque|church|cathedral|temple|airport|"
                    r"station|stadium|market|school|university|hospital|hotel|mall|square|bridge|tram\s+stop))\b")
@@ -175,6 +177,8 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
             weight *= 1.5
         if elsewhere is not None and elsewhere.search(mention.sentence.text):
             weight *= 0.2  # "a strike in Baghdad last week": another incident's place
+        if mention.label == "LOC" and place.kind == "unknown":
+            weight *= 0.6  # mountain ranges, seas, regions: wider than the towns the event hit
         scores[key] += weight * _SPECIFICITY[place.kind]
         first.setdefault(key, mention)
         if place.kind == "city" and place.country_code:
