@@ -107,3 +107,13 @@ def test_a_merge_takes_the_newer_figure_and_joins_the_ranges():
     assert outcome.state.killed == 7
     assert outcome.state.injured == 40
     assert (outcome.state.injured_min, outcome.state.injured_max) == (40, 51)
+
+
+def test_the_event_day_follows_the_sources_majority_without_a_new_version():
+    from datetime import date
+
+    state = first_state(claim(3, occurred_on=date(2026, 3, 1))).state
+    gap_only = apply(state, claim(4, occurred_on=date(2026, 3, 3)))
+    assert gap_only.state.occurred_on == date(2026, 3, 1)
+    settled = apply(state, claim(4, occurred_on=date(2026, 3, 3), settle_day=True))
+    assert settled.state.occurred_on == date(2026, 3, 3) and not settled.is_new_version

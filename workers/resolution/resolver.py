@@ -149,7 +149,26 @@ def _claim(conn: Conn, row: dict[str, Any], incident: dict[str, Any]) -> Claim:
     current = (incident["event_type"], incident["category"])
     top = max(votes.values())
     winner = current if votes.get(current, 0) == top else max(votes, key=lambda k: votes[k])
-    return replace(claim, event_type=winner[0], category=winner[1])
+    return replace(claim, event_type=winner[0], category=winner[1],
+                   occurred_on=_day_most_given(conn, row, incident), settle_day=True)
+
+
+def _day_most_given(conn: Conn, row: dict[str, Any], incident: dict[str, Any]) -> Any:
+    """The event day most of the incident's sources give (ties: the current day, else the earliest)."""
+    days: dict[Any, int] = {}
+    if row["occurred_on"] is not None:
+        days[row["occurred_on"]] = 1
+    for v in conn.execute(
+            """SELECT occurred_on, count(DISTINCT article_id) AS n FROM reports
+               WHERE incident_id = %s AND is_primary AND copy_of IS NULL AND occurred_on IS NOT NULL
+               GROUP BY 1""", (incident["id"],)):
+        days[v["occurred_on"]] = days.get(v["occurred_on"], 0) + v["n"]
+    if not days:
+        return incident["occurred_on"]
+    top = max(days.values())
+    if days.get(incident["occurred_on"], 0) == top:
+        return incident["occurred_on"]
+    return min(day for day, n in days.items() if n == top)
 
 
 def _link(conn: Conn, row: dict[str, Any], material: Material, incident_id: int,

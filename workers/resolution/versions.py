@@ -77,6 +77,9 @@ class Claim:
     claimed_by: str | None = None
     killed_as_of: datetime | None = None
     injured_as_of: datetime | None = None
+    # Set by the resolver when `occurred_on` is the day most of the incident's sources give: it then
+    # replaces the incident's day (not a headline field, so no version); otherwise it only fills a gap.
+    settle_day: bool = False
     # Only for merges: the other incident's range seen.
     killed_range: tuple[int | None, int | None] = (None, None)
     injured_range: tuple[int | None, int | None] = (None, None)
@@ -128,7 +131,7 @@ def apply(state: State, claim: Claim) -> Outcome:
         new = replace(new, location=claim.location)
     if new.country_code is None and claim.country_code:
         new = replace(new, country_code=claim.country_code)
-    if new.occurred_on is None and claim.occurred_on:
+    if claim.occurred_on and (new.occurred_on is None or claim.settle_day):
         new = replace(new, occurred_on=claim.occurred_on)
     if claim.event_type != new.event_type:
         new = replace(new, event_type=claim.event_type, category=claim.category)
