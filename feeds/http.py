@@ -65,8 +65,10 @@ class Fetcher:
             timeout=httpx.Timeout(timeout, pool=None),  # waiting for a pooled connection is not an error
             follow_redirects=False,
             headers={"User-Agent": settings.user_agent},
-            limits=httpx.Limits(max_connections=max(10, settings.poll_concurrency * 2),
-                                max_keepalive_connections=max(10, settings.poll_concurrency)),
+            # No more connections than requests in flight: httpcore scans its whole pool per request,
+            # so a pool larger than needed only costs CPU (measured with ops/bench/poll.py).
+            limits=httpx.Limits(max_connections=max(1, settings.poll_concurrency),
+                                max_keepalive_connections=max(1, settings.poll_concurrency)),
             trust_env=False,  # a proxy from the environment would bypass the private-network guard
         )
         self._total = asyncio.Semaphore(max(1, settings.poll_concurrency))

@@ -100,8 +100,10 @@ class Poller:
         self.enqueue = enqueue
         self.enqueue_report = enqueue_report or (lambda _report_id: None)
         self.batch_size = batch_size
-        # A lease outlives the slowest possible poll (every request has an overall deadline).
-        self.lease_s = max(300.0, settings.http_timeout * 3 * 4)
+        # A lease must outlive the wait of the last claimed feed in the queue: up to two batches
+        # drained by `poll_concurrency` workers, each request bounded by its overall deadline.
+        deadline = max(settings.http_timeout * 3, 1.0)
+        self.lease_s = max(300.0, deadline * (2 * batch_size / max(1, settings.poll_concurrency) + 2))
         self.stopping = asyncio.Event()
         self._last_sweep = 0.0
 
