@@ -174,7 +174,8 @@ def _figure(row: dict[str, Any], name: str, ranges: bool) -> str:
     value = row.get(name)
     if value is None:
         return f"{name} ?"
-    qualifier = f"{row[f'{name}_qualifier']} " if row.get(f"{name}_qualifier") else ""
+    # Qualifiers are stored as codes ("at_least", "more_than"); shown as words.
+    qualifier = f"{row[f'{name}_qualifier'].replace('_', ' ')} " if row.get(f"{name}_qualifier") else ""
     text = f"{name} {qualifier}{value}"
     low, high = row.get(f"{name}_min"), row.get(f"{name}_max")
     if ranges and low is not None and high is not None and low != high:
