@@ -167,7 +167,13 @@ class Poller:
                 batch = pending[:]
                 pending.clear()
                 last_flush = time.monotonic()
-                await self._write_results(batch, stats)
+                try:
+                    await self._write_results(batch, stats)
+                except Exception as exc:  # keep polling; these feeds come round again when their leases end
+                    log.error("could not record %d polls: %s: %s", len(batch), type(exc).__name__, exc)
+                    failures.append(exc)
+
+        failures: list[Exception] = []
 
         async def claimer() -> None:
             try:
@@ -177,6 +183,8 @@ class Poller:
                         break
                     for claim in claims:
                         await queue.put(claim)
+            except Exception as exc:  # e.g. the database went away: finish what was claimed, then report
+                failures.append(exc)
             finally:
                 for _ in range(workers):
                     await queue.put(None)
@@ -195,6 +203,8 @@ class Poller:
         await flush(force=True)
         if unpolled:
             await self._db(feedstate.release_feeds, unpolled)
+        if failures:
+            raise failures[0]
 
     async def _write_results(self, batch: list[FeedResult], stats: PassStats) -> None:
         found = [(r.feed_id, e) for r in batch for e in r.entries]

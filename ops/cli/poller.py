@@ -45,6 +45,7 @@ def command(once: bool, all_feeds: bool) -> None:
         if once:
             stats = await poller.run_once(all_feeds=all_feeds)
             click.echo(stats.line())
+            await poller.run_sweep()  # cron-driven deployments have no long-running poller to sweep
         else:
             await poller.run_forever()
 
