@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,33 @@ def test_the_sweep_resends_work_left_pending_or_extracted_too_long(db):
     assert (articles, reports) == ([(1, 2)], [7])
     assert (counts.articles, counts.reports) == (1, 1)
     assert sweep(db, 600, lambda a, r: articles.append((a, r)), reports.append).articles == 0
+
+
+def test_a_global_guid_joins_two_links_and_a_short_guid_stays_inside_its_feed(db, server):
+    def item(link, guid):
+        return f"<item><title>t</title><link>{link}</link><guid>{guid}</guid></item>"
+
+    def channel(*items):
+        return f'<rss version="2.0"><channel><title>c</title>{"".join(items)}</channel></rss>'
+
+    story = "https://wire.example/2026/03/story-1"
+    server.expect_request("/a").respond_with_data(channel(item(server.url_for("/a1.html"), story),
+                                                          item(server.url_for("/a2.html"), "42")))
+    server.expect_request("/b").respond_with_data(channel(item(server.url_for("/b1.html"), story),
+                                                          item(server.url_for("/b2.html"), "42")))
+    add_feed(db, server.url_for("/a"))
+    run_pass()
+    add_feed(db, server.url_for("/b"))
+    run_pass()
+    guids = sorted(r["guid"] for r in db.execute("SELECT guid FROM articles"))
+    assert guids == ["feed:1:42", "feed:2:42", story]
+
+
+def test_a_lease_left_by_a_dead_poller_expires_and_paused_feeds_are_never_claimed(db):
+    dead = add_feed(db, "http://127.0.0.1:9/dead-poller")
+    paused = add_feed(db, "http://127.0.0.1:9/paused")
+    db.execute("UPDATE feeds SET claimed_until = now() - interval '1 second' WHERE id = %s", (dead,))
+    db.execute("UPDATE feeds SET paused = true WHERE id = %s", (paused,))
+    assert [c.id for c in feedstate.claim_feeds(db, 10, 300)] == [dead]
+    db.execute("UPDATE feeds SET claimed_until = NULL")
+    assert [c.id for c in feedstate.claim_feeds(db, 10, 300, all_since=datetime.now(UTC))] == [dead]
