@@ -304,3 +304,30 @@ def test_an_updated_text_of_the_same_article_can_lower_its_own_figure(db, databa
     row = db.execute("SELECT * FROM incidents_current").fetchone()
     assert (row["killed"], row["source_count"]) == (84, 1)
     assert db.execute("SELECT status FROM articles WHERE id = %s", (a,)).fetchone()["status"] == "resolved"
+
+
+MISPLACED = (
+    "A truck bomb tore through the Souk al-Khadra market in Hilla on Tuesday evening, killing dozens, said "
+    "Governor Karim Saadi of Babil, who blamed lax security at the checkpoints around the stalls."
+)
+
+
+def test_two_incidents_that_later_evidence_shows_are_one_are_merged_into_the_older(db, database_url):
+    a = insert_article(db, FIRST, at(3, 18))
+    first = resolve(database_url, insert_report(db, a, at(3, 18), killed=103, injured=188))
+    # The extractor put this one in Baghdad: two cities, neither text naming the other's: two incidents.
+    b = insert_article(db, MISPLACED, at(3, 19))
+    second = resolve(database_url, insert_report(db, b, at(3, 19), location="Baghdad", killed=40))
+    assert second.action == "new" and second.incident_id != first.incident_id
+    # "Hilla, south of Baghdad": now the Hilla incident's texts name Baghdad too, and the two match.
+    c = insert_article(db, LATE_OLDER, at(3, 20))
+    third = resolve(database_url, insert_report(db, c, at(3, 20), killed=95, injured=150))
+    assert third.incident_id == first.incident_id and third.merged == (second.incident_id,)
+
+    live = db.execute("SELECT * FROM incidents_current").fetchall()
+    assert [r["incident_id"] for r in live] == [first.incident_id]
+    assert (live[0]["killed"], live[0]["killed_min"], live[0]["killed_max"]) == (95, 40, 103)
+    assert [v["reason"] for v in versions(db, first.incident_id)][-1] == "merge"
+    assert versions(db, second.incident_id)[0]["reason"] == "new"  # its history stays
+    owners = {r["incident_id"] for r in db.execute("SELECT incident_id FROM reports")}
+    assert owners == {first.incident_id}

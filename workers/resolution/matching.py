@@ -84,6 +84,14 @@ def _named(place: str, names: frozenset[str]) -> bool:
     return any(padded in f" {n} " or fuzz.ratio(place, n) >= 90 for n in names)
 
 
+@lru_cache(maxsize=65536)
+def is_country(name: str) -> bool:
+    """'iraq', 'afghan', 'chinese': a country's name or demonym."""
+    from workers.extraction.places import demonym_country, resolve
+
+    return demonym_country(name) is not None or resolve(name).kind == "country"
+
+
 @lru_cache(maxsize=4096)
 def is_city(place: str) -> bool:
     """Is this (normalised) place name a city in the gazetteer the extraction uses?"""
@@ -92,22 +100,33 @@ def is_city(place: str) -> bool:
     return bool(resolve(place).kind == "city")
 
 
-def name_overlap(a: Material, b: Material) -> float:
-    """Share of the smaller side's names the other side also mentions, places left out (the place
-    is scored on its own, and every story from one city names that city)."""
+MIN_NAMES = 3             # fewer informative names than this: their share says little
+
+
+def informative_names(a: Material, b: Material) -> tuple[frozenset[str], frozenset[str]]:
+    """Both sides' names without the places (scored on their own; every story from one city names
+    it) and without country names and demonyms (every story from one country names those)."""
     places = a.places | b.places
-    mine, theirs = a.names - places, b.names - places
-    if not mine or not theirs:
+    return (frozenset(n for n in a.names - places if not is_country(n)),
+            frozenset(n for n in b.names - places if not is_country(n)))
+
+
+def name_overlap(a: Material, b: Material) -> float:
+    """Share of the smaller side's informative names the other side also mentions (damped when
+    that side has only a name or two)."""
+    mine, theirs = informative_names(a, b)
+    smaller = min(len(mine), len(theirs))
+    if not smaller:
         return 0.0
-    return len(mine & theirs) / min(len(mine), len(theirs))
+    return len(mine & theirs) / smaller * min(1.0, smaller / MIN_NAMES)
 
 
 def shared_names(a: Material, b: Material) -> int:
-    """How many names (places left out) both sides mention: a page that wanders (a photo roundup,
-    a live blog) has so many names that its share is small, yet five victims' or officials' names
-    in common say it is the same story."""
-    places = a.places | b.places
-    return len((a.names - places) & (b.names - places))
+    """How many informative names both sides mention: a page that wanders (a photo roundup, a live
+    blog) has so many names that its share is small, yet five victims' or officials' names in
+    common say it is the same story."""
+    mine, theirs = informative_names(a, b)
+    return len(mine & theirs)
 
 
 def text_similarity(a: Material, b: Material) -> tuple[float, int | None]:

@@ -75,9 +75,9 @@ def resolve_report(conn: Conn, report_id: int) -> Resolution:
         material = report_material(row, row["title"], row["text"])
         result = _resolve(conn, row, material)
         if result.incident_id is not None and result.action != "copy":
-            merged = _merge_duplicates(conn, result.incident_id, row)
+            survivor, merged = _merge_duplicates(conn, result.incident_id, row)
             if merged:
-                result = replace(result, incident_id=min(result.incident_id, *merged), merged=merged)
+                result = replace(result, incident_id=survivor, merged=merged)
         _finish_article(conn, row["article_id"])
         return result
 
@@ -274,8 +274,9 @@ def _finish_article(conn: Conn, article_id: int) -> None:
         (article_id,))
 
 
-def _merge_duplicates(conn: Conn, incident_id: int, row: dict[str, Any]) -> tuple[int, ...]:
-    """Merge into one every live incident of the region that now scores as the same event."""
+def _merge_duplicates(conn: Conn, incident_id: int, row: dict[str, Any]) -> tuple[int, tuple[int, ...]]:
+    """Merge into one every live incident of the region that now scores as the same event; returns
+    the surviving incident and the ones merged into it."""
     merged: list[int] = []
     current = incident_id
     while True:
@@ -288,7 +289,7 @@ def _merge_duplicates(conn: Conn, incident_id: int, row: dict[str, Any]) -> tupl
         same = [(score(mine, other).score, other_id) for other_id, other in others.items()]
         same = [s for s in same if s[0] >= MERGE]
         if not same:
-            return tuple(merged)
+            return current, tuple(merged)
         _, other_id = max(same)
         survivor, loser = min(current, other_id), max(current, other_id)
         merge(conn, survivor, loser, row)
