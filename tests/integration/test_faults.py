@@ -344,3 +344,31 @@ def test_postgresql_down_for_ten_seconds_mid_run_recovers_by_itself(services, db
         assert worker.poll() is None and poller.poll() is None, "nothing crashed"
         assert {worker.pid, poller.pid} == worker_pids
         assert_processed_once(again, len(ids))
+
+
+def test_a_whole_worker_killed_mid_extraction_is_replaced_and_the_sweep_finishes_its_article_once(
+        services, db, processes):
+    title, bombing = _sample_texts()[1]
+    filler = " ".join(text for t, text in _sample_texts() if "Mombasa bus station" not in text)
+    [article_id] = insert_pending(db, [(title, bombing + " " + " ".join([filler] * 200))])
+    worker, log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1")
+    wait_for_log(log, "ready.", timeout=90)
+    enqueue(services, [article_id])
+    wait_for_log(log, "Task extract.article[", timeout=30)
+    time.sleep(1.5)
+
+    # The machine is lost: main process and pool at once. Its message stays unacknowledged in Redis
+    # (it would come back only after the 15-minute visibility timeout), so the sweep must find it.
+    killed_at = time.monotonic()
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+    processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1")
+    _, poller_log = processes.start("poller", "poller")
+
+    wait_until(lambda: finished(db) == 1, timeout=150, what="the article processed by the new worker")
+    report("whole worker SIGKILLed mid-extraction -> new worker + sweep processed it", time.monotonic() - killed_at)
+    assert "sweep re-sent 1 extract" in poller_log.read_text(errors="replace")
+    assert statuses(db) == {"resolved": 1}
+    assert db.execute("SELECT count(*) AS n FROM reports WHERE article_id = %s", (article_id,)).fetchone()["n"] == 1
+    history = db.execute("SELECT version, reason FROM incident_versions").fetchall()
+    assert [(h["version"], h["reason"]) for h in history] == [(1, "new")]
