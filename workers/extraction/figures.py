@@ -43,7 +43,7 @@ _PEOPLE = (r"(?:men|women|boys|girls|children|adults|people|persons|others|passe
 # woman died", "more than 50 taken to hospital", "Seven dead and 50 injured".
 _SUBJECT = re.compile(
     rf"(?P<num>{NUMBER})(?:\s+of(?=\s+(?:[\w-]+\s+)?{_PEOPLE}))?(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"
-    rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)(?:\s+{_AUX}){{0,4}}\s+"
+    rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)(?:,[^,.;]{{1,40}},)?(?:\s+(?:{_AUX}|known|presumed|understood|confirmed)){{0,5}}\s+"
     rf"(?:(?P<killed>{_KILLED})|(?P<injured>{_INJURED})|(?P<shot>{_SHOT}))\b",
     re.IGNORECASE,
 )
@@ -59,7 +59,7 @@ _OBJECT = re.compile(
 _TOLL = re.compile(
     r"\b(?P<what>death\s+toll|toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|people\s+killed|fatalities|victims|"
     r"injured|wounded|people\s+injured|injuries)|injury\s+toll|casualty\s+toll)"
-    r"(?P<mid>[^.;:]{0,50}?)\b(?:to|at|of|is|was|reached|hit|stands|stood)\s+"
+    r"(?P<mid>[^.;:]{0,120}?)\b(?:to|at|of|is|was|reached|hit|stands|stood)\s+"
     rf"(?P<num>{NUMBER})",
     re.IGNORECASE,
 )
@@ -91,7 +91,7 @@ ELSEWHERE = re.compile(
     r"\b(?:last\s+(?:year|month|week|summer|winter|spring|autumn|decade)|earlier\s+this\s+(?:year|month)|"
     r"in\s+a\s+separate|separate\s+(?:attack|incident|bombing|shooting|crash|accident)|previous(?:ly)?|"
     r"similar\s+(?:attack|incident|crash|accident)|another\s+(?:attack|incident|bombing|crash|accident)|"
-    r"years?\s+ago|anniversary|in\s+(?:19|20)\d\d|since\s+(?:19|20)\d\d|deadliest|worst)\b",
+    r"years?\s+ago|anniversary|in\s+(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _ATTRIBUTION = re.compile(
@@ -132,13 +132,14 @@ def _excluded(sentence: Sentence, local_start: int, local_end: int, past_year: r
     after = sentence.text[local_end:local_end + 20]
     if _SUBGROUP_BEFORE.search(before):
         return "subgroup"
+    if before.rstrip().endswith(",") and after.startswith(","):
+        return "age"  # "Mark Hale, 63, died": an age in apposition, not a count
     if _NOT_A_COUNT_BEFORE.search(before):
         return "not_a_count"
     if ELSEWHERE.search(sentence.text) and not (past_year and not past_year.search(sentence.text)):
         return "elsewhere"
     if re.search(r"\b(?:not|never|no|none|nobody|without)\b\s*$", before, re.I):
         return "negated"
-    del after
     return None
 
 

