@@ -295,3 +295,15 @@ def test_a_lease_left_by_a_dead_poller_expires_and_paused_feeds_are_never_claime
     assert [c.id for c in feedstate.claim_feeds(db, 10, 300)] == [dead]
     db.execute("UPDATE feeds SET claimed_until = NULL")
     assert [c.id for c in feedstate.claim_feeds(db, 10, 300, all_since=datetime.now(UTC))] == [dead]
+
+
+def test_a_feed_larger_than_the_cap_is_an_error_and_is_retried_later(db, server):
+    server.expect_request("/rss").respond_with_data(rss(*((f"story {n}", server.url_for(f"/{n}.html"), WHEN)
+                                                          for n in range(2000))))
+    feed = add_feed(db, server.url_for("/rss"))
+    run_pass(settings(max_feed_bytes=50_000))
+    row = one(db, "SELECT last_status, last_error, error_count, next_poll_at > now() AS later FROM feeds "
+                  "WHERE id = %s", feed)
+    assert (row["last_status"], row["error_count"], row["later"]) == ("error", 1, True)
+    assert row["last_error"].startswith("too large")
+    assert one(db, "SELECT count(*) AS n FROM articles")["n"] == 0
