@@ -36,6 +36,8 @@ EXTRACTION_SECONDS = Histogram(
     "Seconds spent extracting incidents from one article.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, float("inf")),
 )
+# task: the Celery task name; state: SUCCESS, FAILURE, RETRY (counted by `newswatch worker`).
+TASKS = Counter("newswatch_tasks", "Tasks run, by task name and final state.", ["task", "state"])
 # kind: http, timeout, parse, private_address, too_large, ... (a short fixed word, not the message).
 FEED_ERRORS = Counter("newswatch_feed_errors", "Feed polls that failed, by kind of failure.", ["kind"])
 # status: ok, not_modified, error.

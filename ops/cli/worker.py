@@ -10,12 +10,17 @@ finish, nothing new is taken.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import time
+from typing import Any
 
 import click
 
 from newswatch.errors import ConfigError, UserError
+
+log = logging.getLogger("newswatch.worker")
 
 ALL_QUEUES = ("poll", "extract", "resolve")
 
@@ -42,6 +47,62 @@ def share_metrics_between_processes() -> str:
     path = tempfile.mkdtemp(prefix="newswatch-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
     return path
+
+
+def instrument() -> None:
+    """Count tasks, extraction time, article outcomes and publication-to-record delay from Celery's
+    signals, so the task modules need no metrics code. Connected in the parent before the pool
+    forks; each pool process inherits the handlers and writes to the shared metrics directory."""
+    from celery.signals import task_postrun, task_prerun
+
+    from newswatch import metrics
+
+    started: dict[str, tuple[float, float]] = {}
+
+    @task_prerun.connect(weak=False)
+    def before(task_id: str | None = None, **_: Any) -> None:
+        if task_id:
+            started[task_id] = (time.monotonic(), time.time())
+
+    @task_postrun.connect(weak=False)
+    def after(task_id: str | None = None, task: Any = None, args: Any = None, state: str | None = None,
+              **_: Any) -> None:
+        name = getattr(task, "name", "unknown")
+        began, wall = started.pop(task_id or "", (None, time.time()))
+        metrics.TASKS.labels(task=name, state=state or "unknown").inc()
+        if began is not None and name == "extract.article":
+            metrics.EXTRACTION_SECONDS.observe(time.monotonic() - began)
+        if state == "SUCCESS" and args:
+            try:
+                _count_outcome(name, args, wall)
+            except Exception as exc:  # metrics must never fail a task
+                log.debug("no outcome metrics for %s: %s", name, exc)
+
+
+def _count_outcome(name: str, args: Any, since: float) -> None:
+    """An article that reached its end state in THIS run (not a redelivery that found it done)."""
+    from db.pool import connection
+    from newswatch import metrics
+
+    since_sql = "to_timestamp(%s) - interval '1 second'"
+    with connection(timeout=5) as conn:
+        if name == "extract.article":
+            row = conn.execute(f"SELECT status FROM articles WHERE id = %s AND updated_at >= {since_sql}",
+                               (int(args[0]), since)).fetchone()
+            if row and row["status"] in ("no_incident", "failed"):
+                metrics.ARTICLES.labels(outcome=row["status"]).inc()
+        elif name == "resolve.report":
+            row = conn.execute(
+                f"""SELECT a.status, r.resolved_at, coalesce(r.published_at, a.published_at) AS published_at
+                    FROM reports r JOIN articles a ON a.id = r.article_id
+                    WHERE r.id = %s AND r.is_primary AND r.resolved_at >= {since_sql}""",
+                (int(args[0]), since)).fetchone()
+            if row:
+                metrics.ARTICLES.labels(outcome=row["status"]).inc()
+                if row["published_at"] is not None:
+                    delay = (row["resolved_at"] - row["published_at"]).total_seconds()
+                    if delay >= 0:
+                        metrics.PUBLICATION_TO_RECORD_SECONDS.observe(delay)
 
 
 def _warm_up(queues: list[str]) -> None:
@@ -82,6 +143,8 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
         raise ConfigError("DATABASE_URL is not set (run `newswatch up`, or set it to a PostgreSQL URL)")
     if settings.metrics_port:
         share_metrics_between_processes()
+    # Under `up`, the parent serves the metrics of all its children from this directory.
+    measured = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
     from newswatch import metrics
     from newswatch.logging import configure_logging
@@ -91,6 +154,8 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
 
     from workers.app import app
 
+    if measured:
+        instrument()
     _warm_up(names)
     processes = concurrency or os.cpu_count() or 1
     argv = [
