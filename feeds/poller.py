@@ -315,7 +315,8 @@ class Poller:
             stats.pages_unchanged += 1
             return
         stats.pages_stored += 1
-        if self._send_article(claim.id, revision):
+        # In a thread: a broker that is slow to refuse must not stall every request in flight.
+        if await asyncio.to_thread(self._send_article, claim.id, revision):
             stats.enqueued += 1
 
     # -- plumbing --------------------------------------------------------------------------------------
