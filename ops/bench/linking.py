@@ -1,7 +1,7 @@
 """Linking quality on the labelled dev corpus: do articles about one incident end in one incident?
 
     python -m ops.bench.linking [--mode pipeline|inprocess|gold] [--order published|shuffled]
-                                [--seed N] [--workers W] [--keep-db]
+                                [--seed N] [--workers W] [--one-country CC] [--keep-db]
 
 Modes (each on a throwaway PostgreSQL database, dropped at the end unless --keep-db):
 - pipeline: the real thing. ../shared/tools/newsroom.py serves dev_articles.jsonl as RSS feeds,
@@ -144,8 +144,12 @@ def gold_incident(label: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def run_inprocess(db_url: str, articles: list[dict[str, Any]], labels: Mapping[str, dict[str, Any]],
-                  use_gold: bool) -> dict[str, int]:
-    """Extract (or take the labels) and resolve every article here; returns corpus id -> article row id."""
+                  use_gold: bool, one_country: str | None = None) -> dict[str, int]:
+    """Extract (or take the labels) and resolve every article here; returns corpus id -> article row id.
+
+    `one_country` puts every incident in that country: a stress test of keeping apart different
+    events that share a country and a week (the dev corpus has one event per country).
+    """
     from workers.resolution.resolver import resolve_report
 
     if use_gold:
@@ -154,6 +158,8 @@ def run_inprocess(db_url: str, articles: list[dict[str, Any]], labels: Mapping[s
         from workers.extraction.pipeline import extract_articles
 
         found = extract_articles(articles)
+    if one_country:
+        found = [[{**inc, "country_code": one_country} for inc in incidents] for incidents in found]
     row_of: dict[str, int] = {}
     with psycopg.connect(db_url, row_factory=dict_row) as conn:
         for article, incidents in zip(articles, found, strict=True):
@@ -264,6 +270,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="order articles arrive in (inprocess and gold modes)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=1, help="worker processes (pipeline mode)")
+    parser.add_argument("--one-country", metavar="CC",
+                        help="inprocess/gold: put every incident in this country (keeps events apart?)")
     parser.add_argument("--keep-db", action="store_true", help="keep the throwaway database and print its URL")
     args = parser.parse_args(argv)
     if not corpus.shared_available():
@@ -294,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
 
         with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
             migrate(conn)
-        row_of = run_inprocess(db_url, articles, labels, use_gold=args.mode == "gold")
+        row_of = run_inprocess(db_url, articles, labels, use_gold=args.mode == "gold", one_country=args.one_country)
         report(evaluate(db_url, row_of, labels), f"{args.mode} ({args.order} order)")
     finally:
         if args.keep_db:

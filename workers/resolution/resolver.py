@@ -45,6 +45,7 @@ def _one(cursor: psycopg.Cursor[Any]) -> dict[str, Any]:
 # pg_advisory_xact_lock(int, int): this namespace, then hashtext(country).
 LOCK_NAMESPACE = 0x6E77
 WINDOW_DAYS = AFTERMATH_DAYS + 2
+TEXTS_PER_INCIDENT = 200
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,16 @@ def _candidates(conn: Conn, material: Material, exclude: int | None = None) -> d
     if not incidents:
         return {}
     texts: dict[int, list[tuple[int, list[int]]]] = {i["id"]: [] for i in incidents}
+    # The latest texts of each incident are enough to spot a copy, and keep a long-running
+    # incident's lookup bounded.
     for r in conn.execute(
-            """SELECT incident_id, article_id, text_minhash FROM reports
-               WHERE incident_id = ANY(%s) AND text_minhash IS NOT NULL AND copy_of IS NULL""",
-            (list(texts),)):
+            """SELECT incident_id, article_id, text_minhash FROM (
+                   SELECT incident_id, article_id, text_minhash,
+                          row_number() OVER (PARTITION BY incident_id ORDER BY id DESC) AS n
+                   FROM reports
+                   WHERE incident_id = ANY(%s) AND text_minhash IS NOT NULL AND copy_of IS NULL) latest
+               WHERE n <= %s""",
+            (list(texts), TEXTS_PER_INCIDENT)):
         texts[r["incident_id"]].append((r["article_id"], r["text_minhash"]))
     return {i["id"]: incident_material(i, texts[i["id"]]) for i in incidents}
 
