@@ -26,6 +26,7 @@ import random
 import re
 import secrets
 import sys
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -161,6 +162,7 @@ def run_inprocess(db_url: str, articles: list[dict[str, Any]], labels: Mapping[s
     if one_country:
         found = [[{**inc, "country_code": one_country} for inc in incidents] for incidents in found]
     row_of: dict[str, int] = {}
+    resolving, reports = 0.0, 0
     with psycopg.connect(db_url, row_factory=dict_row) as conn:
         for article, incidents in zip(articles, found, strict=True):
             with conn.transaction():
@@ -168,8 +170,13 @@ def run_inprocess(db_url: str, articles: list[dict[str, Any]], labels: Mapping[s
                 report_ids = [insert_report(conn, row_id, inc, published(article.get("published")), n)
                               for n, inc in enumerate(incidents)]
             row_of[str(article["id"])] = row_id
+            started = time.perf_counter()
             for report_id in report_ids:
                 resolve_report(conn, report_id)
+            resolving += time.perf_counter() - started
+            reports += len(report_ids)
+    if reports:
+        print(f"resolution: {reports} reports in {resolving:.2f} s ({1000 * resolving / reports:.1f} ms each)")
     return row_of
 
 

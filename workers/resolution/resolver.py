@@ -289,8 +289,8 @@ def _merge_duplicates(conn: Conn, incident_id: int, row: dict[str, Any]) -> tupl
     while True:
         incident = _one(conn.execute("SELECT * FROM incidents WHERE id = %s", (current,)))
         texts = [(r["article_id"], r["text_minhash"]) for r in conn.execute(
-            "SELECT article_id, text_minhash FROM reports WHERE incident_id = %s AND text_minhash IS NOT NULL",
-            (current,))]
+            """SELECT article_id, text_minhash FROM reports WHERE incident_id = %s AND text_minhash IS NOT NULL
+               ORDER BY id DESC LIMIT %s""", (current, TEXTS_PER_INCIDENT))]
         mine = incident_material(incident, texts)
         others = _candidates(conn, mine, exclude=current)
         same = [(score(mine, other).score, other_id) for other_id, other in others.items()]
