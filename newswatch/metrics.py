@@ -66,20 +66,31 @@ class QueueDepth(Collector):
         yield family
 
 
-class CallbackGauge(Collector):
-    """A labelled gauge whose values come from a function at scrape time (e.g. articles by status)."""
+class DatabaseGauges(Collector):
+    """Read from PostgreSQL at each scrape: articles by status, feeds by last poll result, and the
+    sum of consecutive errors of failing feeds. `connect` returns a dict-row connection context
+    (db.pool.connect; passed in because this core module does not import the database layer)."""
 
-    def __init__(self, name: str, doc: str, label: str, read: Callable[[], dict[str, float]]) -> None:
-        self.name, self.doc, self.label, self.read = name, doc, label, read
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self.connect = connect
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(self.name, self.doc, labels=[self.label])
+        articles = GaugeMetricFamily("newswatch_articles_by_status", "Articles in each status.", labels=["status"])
+        feeds = GaugeMetricFamily("newswatch_feeds", "Feeds by the result of their last poll.", labels=["status"])
+        errors = GaugeMetricFamily("newswatch_feed_errors_in_a_row",
+                                   "Sum over feeds of their consecutive failed polls (0: every feed healthy).")
         try:
-            for key, value in sorted(self.read().items()):
-                family.add_metric([str(key)], float(value))
+            with self.connect() as conn:
+                for row in conn.execute("SELECT status, count(*) AS n FROM articles GROUP BY status"):
+                    articles.add_metric([row["status"]], float(row["n"]))
+                for row in conn.execute("SELECT coalesce(last_status, 'never') AS status, count(*) AS n "
+                                        "FROM feeds GROUP BY 1"):
+                    feeds.add_metric([row["status"]], float(row["n"]))
+                total = conn.execute("SELECT coalesce(sum(error_count), 0) AS n FROM feeds").fetchone()
+                errors.add_metric([], float(total["n"]))
         except Exception as exc:  # the database may be restarting; report nothing this time
-            log.debug("%s unavailable: %s", self.name, exc)
-        yield family
+            log.debug("database gauges unavailable: %s", exc)
+        yield from (articles, feeds, errors)
 
 
 def serve(port: int, *, extra: Iterable[Collector] = (), address: str = "0.0.0.0") -> bool:

@@ -263,16 +263,12 @@ class Runtime:
             child.start()
 
     def _serve_metrics(self, settings: Any) -> None:
+        from db.pool import connect
         from newswatch import metrics
-
-        def articles_by_status() -> dict[str, float]:
-            return {k: float(v) for k, v in (self.progress.snapshot.get("articles") or {}).items()} \
-                if self.progress else {}
 
         metrics.serve(settings.metrics_port, extra=[
             metrics.QueueDepth(settings.redis_url or "", ("poll", "extract", "resolve")),
-            metrics.CallbackGauge("newswatch_articles_by_status", "Articles in each status.", "status",
-                                  articles_by_status),
+            metrics.DatabaseGauges(connect),
         ])
 
     def tick(self) -> None:

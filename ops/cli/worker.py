@@ -10,8 +10,10 @@ finish, nothing new is taken.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import tempfile
 import time
 from typing import Any
@@ -46,6 +48,8 @@ def share_metrics_between_processes() -> str:
         return existing
     path = tempfile.mkdtemp(prefix="newswatch-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    # Removed when this process exits (its children, pool or `up`'s, have stopped by then).
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path
 
 
