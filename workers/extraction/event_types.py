@@ -31,7 +31,7 @@ _NOT_A_GUNSHOT = (r"(?!\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?
 _TRIGGERS: dict[str, tuple[str, ...]] = {
     "bombing": (r"bomb(?:s|ing|ings|ed|er|ers)?", r"suicide\s+(?:attack|attacker|bomber|blast)", r"car\s+bomb",
                 r"truck\s+bomb", r"explosive(?:s|-laden)?", r"ied", r"detonat\w+", r"blew\s+(?:him|her)self\s+up"),
-    "shooting": (rf"shooting{_NOT_A_GUNSHOT}", r"shootings", r"gunman", r"gunmen", r"gunfire", r"opened\s+fire",
+    "shooting": (rf"shooting{_NOT_A_GUNSHOT}", r"shootings", r"gunfire", r"opened\s+fire",
                  r"shot\s+dead", r"gunshot", r"shots\s+(?:were\s+)?fired", r"mass\s+shooting", r"shooter"),
     "stabbing": (r"stabb(?:ed|ing|ings)", r"knife\s+attack", r"knifeman", r"knife-wielding", r"machete\s+attack"),
     "vehicle_ramming": (r"ramm(?:ed|ing)\s+(?:into\s+)?(?:a\s+)?(?:crowd|pedestrians)",
@@ -51,7 +51,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                    r"(?:train|tram)s?\s+(?:crashed|collided|overturned)", r"rail\s+(?:crash|accident|disaster)"),
     "road_crash": (r"(?:car|bus|coach|lorry|truck|minibus|road|traffic|motorway|highway)\s+"
                    r"(?:crash|accident|collision|smash)",
-                   r"(?:bus|car|lorry|truck|coach|van)\s+(?:crashed|overturned|plunged|collided|veered)",
+                   r"(?:bus|minibus|car|lorry|truck|coach|van|tanker)\s+(?:crashed|overturned|plunged|collided|veered)",
                    r"hit-and-run", r"pile-up"),
     "maritime": (r"capsiz\w+", r"shipwreck", r"(?:boat|ship|ferry|vessel)\s+(?:sank|sinking|capsized|disaster)",
                  r"sank", r"sunk"),
@@ -62,7 +62,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "structural_collapse": (rf"{_STRUCTURE}s?\s+(?:\w+\s+){{0,2}}?(?:collaps(?:e|ed|es|ing)|caved\s+in|gave\s+way)",
                             rf"collapse\s+of\s+(?:a|an|the)\s+(?:\w+\s+)?{_STRUCTURE}"),
     "stampede": (r"stampede", r"crush\s+at", r"crowd\s+crush"),
-    "other_accident": (r"(?:fell|fallen|plummeted|plunged|slipped|tumbled)\s+(?:into|down|from|off)"
+    "other_accident": (r"(?:fell|fallen|falling|fall|plummeted|plunged|slipped|tumbled)\s+(?:into|down|from|off)"
                        r"(?!\s+(?:a\s+)?coma)",
                        r"trapped\s+(?:down|in)", r"(?:well|shaft|pit)\s+(?:rescue|accident)", r"electrocuted",
                        r"accident"),
@@ -76,12 +76,17 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "extreme_weather": (r"heatwave", r"heat\s+wave", r"cold\s+snap", r"blizzard", r"extreme\s+weather",
                         r"freezing\s+temperatures"),
 }
+# Words that name who did it rather than what happened: "gunmen" kidnap, storm, bomb as often as
+# they shoot. They count for a fraction of a trigger.
+_WEAK: dict[str, re.Pattern[str]] = {
+    "shooting": re.compile(r"\b(?:gunm[ae]n|armed\s+men)\b", re.IGNORECASE),
+}
 TRIGGER_ALTERNATIVES = "|".join("|".join(p) for p in _TRIGGERS.values())
 # Every trigger also in the plural ("explosions", "blasts", "landslides").
 _COMPILED = {kind: re.compile(rf"\b(?:{'|'.join(patterns)})(?:e?s)?\b", re.IGNORECASE)
              for kind, patterns in _TRIGGERS.items()}
 # Any word naming an incident of any kind: sentences with one are about the event (for its date).
-ANY_TRIGGER = re.compile(rf"\b(?:(?:{TRIGGER_ALTERNATIVES})(?:e?s)?|attack(?:ed|s)?|crash(?:ed|es)?|overturn\w*|"
+ANY_TRIGGER = re.compile(rf"\b(?:(?:{TRIGGER_ALTERNATIVES})(?:e?s)?|gunm[ae]n|attack(?:ed|s)?|crash(?:ed|es)?|overturn\w*|"
                          r"(?:tipped|turned|flipped)\s+over|struck|raid(?:ed|s)?|collided|incident|tragedy|disaster)\b",
                          re.IGNORECASE)
 # Words that make an explosion or a fire deliberate, and a crash of a vehicle an attack.
@@ -142,6 +147,10 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
             scores[kind] += gain
             if gain > best_sentence.get(kind, (0.0, sentence))[0]:
                 best_sentence[kind] = (gain, sentence)
+        for kind, weak in _WEAK.items():
+            if weak.search(text):
+                scores[kind] += weight * 0.4
+                best_sentence.setdefault(kind, (weight * 0.4, sentence))
         if _GENERIC_CRASH.search(text):
             for kind, vehicle in _VEHICLE.items():
                 if vehicle.search(text):

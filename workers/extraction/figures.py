@@ -43,7 +43,7 @@ _PEOPLE = (r"(?:men|women|boys|girls|children|adults|people|persons|others|passe
 # woman died", "more than 50 taken to hospital", "Seven dead and 50 injured".
 _SUBJECT = re.compile(
     rf"(?P<num>{NUMBER})(?:\s+of(?=\s+(?:[\w-]+\s+)?{_PEOPLE}))?(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"
-    rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)(?:,[^,.;]{{1,40}},)?(?:\s+(?:{_AUX}|known|presumed|understood|confirmed)){{0,5}}\s+"
+    rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)(?:,[^,.;]{{1,40}},)?(?:\s+(?:who|that))?(?:\s+(?:{_AUX}|known|presumed|understood|confirmed)){{0,5}}\s+"
     rf"(?:(?P<killed>{_KILLED})|(?P<injured>{_INJURED})|(?P<shot>{_SHOT}))\b",
     re.IGNORECASE,
 )

@@ -63,6 +63,7 @@ _CASUALTY_WORD = re.compile(
 _ASPECT = re.compile(
     r"\b(?:aid|costs?|charity|charities|benefit|concert|gig|relief|appeal|fund(?:s|raising|raiser)?|donat\w+|"
     r"economy|economic|shares|banks?|insurers?|insurance|tourism|trial|court|sued?|lawsuit|inquiry|inquest|"
+    r"jailed|sentenced|convicted|guilty|acquitted|"
     r"movie|film|song|single|album|game|games|award|TV|show|special|book)\b",
     re.IGNORECASE,
 )
@@ -134,7 +135,8 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     event_sentences = figure_sentences | trigger_sentences
     occurred, date_sentence = _occurred_on(sentences, [trigger_sentences, figure_sentences], published)
     located = places.locate(places.all_occurrences(
-        _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences), sentences),
+        _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
+        + places.country_mentions(sentences), sentences),
         event_sentences, figures.ELSEWHERE)
     claim = perpetrators.find_claims(sentences)
 

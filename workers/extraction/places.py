@@ -251,7 +251,7 @@ def all_occurrences(mentions: list[PlaceMention], sentences: list[Sentence]) -> 
     labels: dict[str, str] = {}
     for mention in mentions:
         labels.setdefault(mention.text, mention.label)
-    names = sorted((n for n in labels if len(n) > 2 and n[0].isupper()), key=len, reverse=True)
+    names = sorted((n for n in labels if len(n) > 2 and any(c.isupper() for c in n)), key=len, reverse=True)
     if not names:
         return mentions
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
@@ -261,3 +261,34 @@ def all_occurrences(mentions: list[PlaceMention], sentences: list[Sentence]) -> 
             out.append(PlaceMention(found.group(0), labels[found.group(0)], sentence,
                                     sentence.start + found.start(), sentence.start + found.end()))
     return out
+
+
+# Country names that are also common names or words: left to the entity recogniser.
+_AMBIGUOUS_COUNTRIES = {"chad", "jordan", "georgia", "turkey", "guinea", "niger", "man", "us", "china"}
+
+
+@lru_cache(maxsize=1)
+def _country_pattern() -> re.Pattern[str]:
+    countries, _, _ = _gazetteer()
+    del countries  # names are taken in their written form below, not the normalised keys
+    import pycountry
+
+    names = set()
+    for country in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None)
+            if value and re.fullmatch(r"[A-Z][A-Za-z ]+", value):
+                names.add(value)
+    names.update(k.title() for k in _COUNTRY_ALIASES if re.fullmatch(r"[a-z ]+", k) and len(k) > 3)
+    names.update({"UK", "US", "USA", "U.S."})
+    names = {n for n in names if n.lower() not in _AMBIGUOUS_COUNTRIES or n in {"US", "U.S."}}
+    names.add("China")  # ambiguous only in lower case ("china plates"); matched case-sensitively here
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+def country_mentions(sentences: list[Sentence]) -> list[PlaceMention]:
+    """Country names written out, found without the model ("Nigeria: gunmen kidnap 110")."""
+    pattern = _country_pattern()
+    return [PlaceMention(m.group(0), "GPE", s, s.start + m.start(), s.start + m.end())
+            for s in sentences for m in pattern.finditer(s.text)]
