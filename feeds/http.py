@@ -97,12 +97,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        async with self._total:
-            try:
-                async with asyncio.timeout(self.deadline):
-                    return await self._follow(url, headers, max_bytes)
-            except TimeoutError:
-                raise FetchError(f"no complete answer within {self.deadline:.0f}s") from None
+        return await self._follow(url, headers, max_bytes)
 
     async def _follow(self, url: str, headers: dict[str, str], max_bytes: int) -> Response:
         permanent_url: str | None = None
@@ -133,8 +128,15 @@ class Fetcher:
             raise FetchError(f"not an http(s) URL: {url[:200]}")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            await check_host(parts.hostname, port, self.settings.allow_private_networks)
-            async with self._host_slot(parts.hostname), self.client.stream("GET", url, headers=headers) as r:
+            try:
+                async with asyncio.timeout(max(self.settings.http_timeout, 1.0)):
+                    await check_host(parts.hostname, port, self.settings.allow_private_networks)
+            except TimeoutError:
+                raise FetchError(f"cannot resolve {parts.hostname}: DNS timed out") from None
+            # The host's slot first, then a slot of the total: a request queued behind a busy host
+            # holds no slot other hosts could use. The deadline starts once the request may go.
+            async with self._host_slot(parts.hostname), self._total, asyncio.timeout(self.deadline), \
+                    self.client.stream("GET", url, headers=headers) as r:
                 if not 200 <= r.status_code < 300:
                     return r.status_code, r.headers, b""  # the body of an error or a redirect is not read
                 declared = r.headers.get("content-length", "")
@@ -148,6 +150,8 @@ class Fetcher:
                         raise FetchError(f"too large: more than {max_bytes} bytes", status=r.status_code)
                     chunks.append(chunk)
                 return r.status_code, r.headers, b"".join(chunks)
+        except TimeoutError:
+            raise FetchError(f"no complete answer within {self.deadline:.0f}s") from None
         except BlockedAddress as exc:
             raise FetchError(str(exc)) from None
         except socket.gaierror as exc:

@@ -136,3 +136,27 @@ def test_every_redirect_hop_passes_the_private_network_guard(server, monkeypatch
 def test_a_dead_port_is_a_clean_error():
     with pytest.raises(FetchError):
         fetch("http://127.0.0.1:9/feed")
+
+
+def test_requests_queued_behind_a_busy_host_leave_other_hosts_free(server):
+    def slow(_request):
+        time.sleep(0.6)
+        return Response("slow")
+
+    server.expect_request("/slow").respond_with_handler(slow)
+    server.expect_request("/fast").respond_with_data("fast")
+    config = settings(poll_concurrency=2, per_host_concurrency=1)
+    other_host = server.url_for("/fast").replace("127.0.0.1", "localhost")
+
+    async def go():
+        async with Fetcher(config) as fetcher:
+            slow_ones = [asyncio.create_task(fetcher.get(server.url_for("/slow"), max_bytes=100)) for _ in range(3)]
+            await asyncio.sleep(0.05)
+            started = time.monotonic()
+            fast = await fetcher.get(other_host, max_bytes=100)
+            fast_took = time.monotonic() - started
+            await asyncio.gather(*slow_ones)
+            return fast.body, fast_took
+
+    body, took = asyncio.run(go())
+    assert body == b"fast" and took < 0.4
