@@ -27,7 +27,14 @@ def command(once: bool, all_feeds: bool) -> None:
 
     settings = get_settings()
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from newswatch.logging import configure_logging  # JSON when asked, secrets masked
+
+        configure_logging(settings)
+    if not once:
+        from db.pool import connect
+        from newswatch import metrics
+
+        metrics.serve(settings.metrics_port, extra=[metrics.DatabaseGauges(connect)])
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns everything else
 
     def enqueue(article_id: int, revision: int) -> None:
