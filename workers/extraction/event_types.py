@@ -95,7 +95,7 @@ _DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insur
 _GENERIC_CRASH = re.compile(r"\b(?:crash(?:ed|es)?|overturned|collided|collision|plunged|killed|dead|died|injured)\b",
                             re.IGNORECASE)
 _VEHICLE = {
-    "rail_crash": re.compile(r"\b(?:train|tram|railway|rail|locomotive|carriage)s?\b", re.I),
+    "rail_crash": re.compile(r"\b(?:train|tram|railway|rail|locomotive|carriage|track)s?\b", re.I),
     "air_crash": re.compile(r"\b(?:plane|aircraft|airliner|jet|helicopter|flight|airline)s?\b", re.I),
     "road_crash": re.compile(r"\b(?:car|bus|coach|lorry|truck|minibus|van|motorway|highway|road)s?\b", re.I),
 }
@@ -166,3 +166,11 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
     if "other_accident" in scores and len(scores) > 1:
         scores["other_accident"] *= 0.5
     return dict(scores), best_sentence
+
+
+def names_type(kind: str, text: str) -> bool:
+    """Does this text name an event of this kind (a trigger, or a crashed vehicle of its kind)?"""
+    if _COMPILED[kind].search(text):
+        return True
+    vehicle = _VEHICLE.get(kind)
+    return bool(vehicle and vehicle.search(text) and _GENERIC_CRASH.search(text))

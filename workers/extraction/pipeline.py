@@ -133,7 +133,8 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     figure_sentences = {(f.sentence.source, f.sentence.index) for f in found if f.excluded is None}
     trigger_sentences = {(s.source, s.index) for s in sentences if event_types.ANY_TRIGGER.search(s.text)}
     event_sentences = figure_sentences | trigger_sentences
-    occurred, date_sentence = _occurred_on(sentences, [trigger_sentences, figure_sentences], published)
+    own_type = {(s.source, s.index) for s in sentences if event_types.names_type(event.event_type, s.text)}
+    occurred, date_sentence = _occurred_on(sentences, [own_type | figure_sentences, trigger_sentences], published)
     located = places.locate(places.all_occurrences(
         _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
         + places.country_mentions(sentences), sentences),
@@ -221,13 +222,17 @@ def _occurred_on(sentences: Sequence[Sentence], event_sentences: list[set[tuple[
     """The day the event happened: the earliest day named in sentences about it (aftermath comes
     later), first those naming the event, then those giving its figures. A time of day with no
     day named is a same-day report: the publication day."""
-    window = [s for s in sentences if s.source == "title" or s.index < 25]
+    # Photo-gallery captions run together into one huge "sentence" full of other days: skip those.
+    window = [s for s in sentences if (s.source == "title" or s.index < 25) and len(s.text) < 600]
     for wanted in event_sentences:
         candidates: list[tuple[date, Sentence]] = []
         for sentence in window:
             if (sentence.source, sentence.index) not in wanted:
                 continue
-            for value, _found in dates.find_dates(sentence.text, published):
+            found_days = dates.find_dates(sentence.text, published)
+            if len({value for value, _ in found_days}) > 2:
+                continue  # a list of days (a timeline, a schedule) does not date the event
+            for value, _found in found_days:
                 if published is None or published - timedelta(days=14) <= value <= published + timedelta(days=1):
                     candidates.append((value, sentence))
         if candidates:
