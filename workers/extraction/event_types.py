@@ -62,7 +62,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "structural_collapse": (rf"{_STRUCTURE}s?\s+(?:\w+\s+){{0,2}}?(?:collaps(?:e|ed|es|ing)|caved\s+in|gave\s+way)",
                             rf"collapse\s+of\s+(?:a|an|the)\s+(?:\w+\s+)?{_STRUCTURE}"),
     "stampede": (r"stampede", r"crush\s+at", r"crowd\s+crush"),
-    "other_accident": (r"(?:fell|fallen|falling|fall|plummeted|plunged|slipped|tumbled)\s+(?:into|down|from|off)"
+    "other_accident": (r"(?:fell|fallen|falling|fall|plummeted|plunged|slipped|tumbled)\s+"
+                       r"(?:into|down|from|off)"
                        r"(?!\s+(?:a\s+)?coma)",
                        r"trapped\s+(?:down|in)", r"(?:well|shaft|pit)\s+(?:rescue|accident)", r"electrocuted",
                        r"accident"),
