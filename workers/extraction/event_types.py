@@ -87,7 +87,8 @@ TRIGGER_ALTERNATIVES = "|".join("|".join(p) for p in _TRIGGERS.values())
 _COMPILED = {kind: re.compile(rf"\b(?:{'|'.join(patterns)})(?:e?s)?\b", re.IGNORECASE)
              for kind, patterns in _TRIGGERS.items()}
 # Any word naming an incident of any kind: sentences with one are about the event (for its date).
-ANY_TRIGGER = re.compile(rf"\b(?:(?:{TRIGGER_ALTERNATIVES})(?:e?s)?|gunm[ae]n|attack(?:ed|s)?|crash(?:ed|es)?|overturn\w*|"
+ANY_TRIGGER = re.compile(rf"\b(?:(?:{TRIGGER_ALTERNATIVES})(?:e?s)?|gunm[ae]n|attack(?:ed|s)?|crash(?:ed|es)?|"
+                         r"overturn\w*|"
                          r"(?:tipped|turned|flipped)\s+over|struck|raid(?:ed|s)?|collided|incident|tragedy|disaster)\b",
                          re.IGNORECASE)
 # Words that make an explosion or a fire deliberate, and a crash of a vehicle an attack.
