@@ -149,3 +149,9 @@ def record_page_failure(conn: Conn, claim: PageClaim, reason: str, *, max_attemp
         """UPDATE articles SET attempts = %s, failure_reason = %s, status = 'failed', refetch = false,
                   updated_at = now() WHERE id = %s""", (attempts, reason[:500], claim.id))
     return "failed"
+
+
+def release_pages(conn: Conn, article_ids: list[int]) -> None:
+    """Give back claimed pages that were not fetched (the poller is stopping)."""
+    if article_ids:
+        conn.execute("UPDATE articles SET next_attempt_at = now() WHERE id = ANY(%s)", (article_ids,))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -29,6 +30,10 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 MAX_REDIRECTS = 5
 PERMANENT = (301, 308)
+
+
+class Skipped(Exception):
+    """The caller's `proceed` check said no once the request had its slots (the poller is stopping)."""
 
 
 class FetchError(Exception):
@@ -90,21 +95,28 @@ class Fetcher:
         return slot
 
     async def get(self, url: str, *, max_bytes: int, accept: str = FEED_ACCEPT,
-                  etag: str | None = None, last_modified: str | None = None) -> Response:
-        """GET `url`; 2xx and 304 come back, everything else raises FetchError."""
+                  etag: str | None = None, last_modified: str | None = None,
+                  proceed: Callable[[], bool] | None = None) -> Response:
+        """GET `url`; 2xx and 304 come back, everything else raises FetchError.
+
+        `proceed` is asked once the request has its slots, just before it is sent; False raises
+        Skipped (work queued behind busy hosts is given back when the poller stops).
+        """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return await self._follow(url, headers, max_bytes)
+        return await self._follow(url, headers, max_bytes, proceed)
 
-    async def _follow(self, url: str, headers: dict[str, str], max_bytes: int) -> Response:
+    async def _follow(self, url: str, headers: dict[str, str], max_bytes: int,
+                      proceed: Callable[[], bool] | None) -> Response:
         permanent_url: str | None = None
         still_permanent = True
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            status, response_headers, body = await self._one(current, headers, max_bytes)
+            status, response_headers, body = await self._one(current, headers, max_bytes, proceed)
+            proceed = None  # a request under way finishes its redirects
             if status in (301, 302, 303, 307, 308):
                 location = response_headers.get("location")
                 if not location:
@@ -122,7 +134,8 @@ class Fetcher:
             raise FetchError(f"HTTP {status}", status=status, retry_after=retry_after)
         raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
-    async def _one(self, url: str, headers: dict[str, str], max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
+    async def _one(self, url: str, headers: dict[str, str], max_bytes: int,
+                   proceed: Callable[[], bool] | None) -> tuple[int, httpx.Headers, bytes]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"not an http(s) URL: {url[:200]}")
@@ -135,23 +148,14 @@ class Fetcher:
                 raise FetchError(f"cannot resolve {parts.hostname}: DNS timed out") from None
             # The host's slot first, then a slot of the total: a request queued behind a busy host
             # holds no slot other hosts could use. The deadline starts once the request may go.
-            async with self._host_slot(parts.hostname), self._total, asyncio.timeout(self.deadline), \
-                    self.client.stream("GET", url, headers=headers) as r:
-                if not 200 <= r.status_code < 300:
-                    return r.status_code, r.headers, b""  # the body of an error or a redirect is not read
-                declared = r.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
-                    raise FetchError(f"too large: {declared} bytes (limit {max_bytes})", status=r.status_code)
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in r.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError(f"too large: more than {max_bytes} bytes", status=r.status_code)
-                    chunks.append(chunk)
-                return r.status_code, r.headers, b"".join(chunks)
-        except TimeoutError:
-            raise FetchError(f"no complete answer within {self.deadline:.0f}s") from None
+            async with self._host_slot(parts.hostname), self._total:
+                if proceed is not None and not proceed():
+                    raise Skipped(url)
+                try:
+                    async with asyncio.timeout(self.deadline):
+                        return await self._send(url, headers, max_bytes)
+                except TimeoutError:
+                    raise FetchError(f"no complete answer within {self.deadline:.0f}s") from None
         except BlockedAddress as exc:
             raise FetchError(str(exc)) from None
         except socket.gaierror as exc:
@@ -166,3 +170,19 @@ class Fetcher:
             raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from None
         except OSError as exc:  # e.g. a socket error the transport did not wrap
             raise FetchError(f"network error: {exc}") from None
+
+    async def _send(self, url: str, headers: dict[str, str], max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
+        async with self.client.stream("GET", url, headers=headers) as r:
+            if not 200 <= r.status_code < 300:
+                return r.status_code, r.headers, b""  # the body of an error or a redirect is not read
+            declared = r.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(f"too large: {declared} bytes (limit {max_bytes})", status=r.status_code)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in r.aiter_bytes():  # decompressed: the cap also stops a gzip bomb
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(f"too large: more than {max_bytes} bytes", status=r.status_code)
+                chunks.append(chunk)
+            return r.status_code, r.headers, b"".join(chunks)

@@ -2,10 +2,10 @@
 pages, and hands each new article revision to `enqueue` after it is committed.
 
 One asyncio loop per process. A pass has two phases:
-- feeds: a claimer leases due feeds in batches into a bounded queue; `poll_concurrency` workers poll
-  them (conditional GET, feedparser); their results are written a batch at a time (one UPDATE, one
-  INSERT of new entries), so 10,000 unchanged feeds cost a few hundred statements, not 10,000
-  transactions;
+- feeds: due feeds are leased in batches and polled (conditional GET, feedparser), up to
+  `poll_concurrency` at once and `per_host_concurrency` per host; results are written a batch at a
+  time (one UPDATE, one INSERT of new entries), so 10,000 unchanged feeds cost a few dozen
+  statements, not 10,000 transactions;
 - pages: due article pages (new, flagged for refetch, or retried) are claimed and fetched, cleaned
   with trafilatura, stored as a revision, committed, then enqueued.
 Database calls are short and synchronous (the shared psycopg pool), run in a thread so the network
@@ -33,7 +33,7 @@ from db.pool import connection
 from feeds import articles, feedstate, sweep
 from feeds.clean import PageRejected, clean_page
 from feeds.feedstate import FeedClaim, FeedResult
-from feeds.http import PAGE_ACCEPT, Fetcher, FetchError
+from feeds.http import PAGE_ACCEPT, Fetcher, FetchError, Skipped
 from feeds.parse import NotAFeed, parse_feed
 from feeds.schedule import feed_delay
 from feeds.urls import url_key
@@ -152,11 +152,16 @@ class Poller:
         return stats
 
     async def _feeds_phase(self, fetcher: Fetcher, stats: PassStats, since: datetime | None) -> None:
-        queue: asyncio.Queue[FeedClaim | None] = asyncio.Queue(maxsize=self.batch_size)
+        # One task per claimed feed; the fetcher's per-host and total slots decide what runs, so
+        # feeds queued behind a slow host never hold up the others. At most two batches are
+        # claimed and unfinished at once (the lease is sized for that).
+        room = asyncio.Semaphore(2 * self.batch_size)
+        tasks: set[asyncio.Task[None]] = set()
         pending: list[FeedResult] = []
+        unpolled: list[int] = []
+        failures: list[Exception] = []
         flush_lock = asyncio.Lock()
         last_flush = time.monotonic()
-        workers = max(1, self.settings.poll_concurrency)
 
         async def flush(force: bool = False) -> None:
             nonlocal last_flush
@@ -173,33 +178,30 @@ class Poller:
                     log.error("could not record %d polls: %s: %s", len(batch), type(exc).__name__, exc)
                     failures.append(exc)
 
-        failures: list[Exception] = []
-
-        async def claimer() -> None:
+        async def poll(claim: FeedClaim) -> None:
             try:
-                while not self.stopping.is_set():
-                    claims = await self._db(feedstate.claim_feeds, self.batch_size, self.lease_s, since)
-                    if not claims:
-                        break
-                    for claim in claims:
-                        await queue.put(claim)
-            except Exception as exc:  # e.g. the database went away: finish what was claimed, then report
-                failures.append(exc)
-            finally:
-                for _ in range(workers):
-                    await queue.put(None)
-
-        unpolled: list[int] = []
-
-        async def worker() -> None:
-            while (claim := await queue.get()) is not None:
-                if self.stopping.is_set():
+                result = await self._poll_feed(fetcher, claim)
+                if result is None:
                     unpolled.append(claim.id)
-                    continue
-                pending.append(await self._poll_feed(fetcher, claim))
-                await flush()
+                else:
+                    pending.append(result)
+                    await flush()
+            finally:
+                room.release()
 
-        await asyncio.gather(claimer(), *(worker() for _ in range(workers)))
+        try:
+            while not self.stopping.is_set():
+                claims = await self._db(feedstate.claim_feeds, self.batch_size, self.lease_s, since)
+                if not claims:
+                    break
+                for claim in claims:
+                    await room.acquire()
+                    task = asyncio.create_task(poll(claim))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+        except Exception as exc:  # e.g. the database went away: finish what was claimed, then report
+            failures.append(exc)
+        await asyncio.gather(*tasks)
         await flush(force=True)
         if unpolled:
             await self._db(feedstate.release_feeds, unpolled)
@@ -223,12 +225,18 @@ class Poller:
             stats.failed += r.status == "error"
             stats.statuses[r.status] = stats.statuses.get(r.status, 0) + 1
 
-    async def _poll_feed(self, fetcher: Fetcher, claim: FeedClaim) -> FeedResult:
-        """Poll one feed. Never raises: every failure becomes an error result on the feed."""
+    async def _poll_feed(self, fetcher: Fetcher, claim: FeedClaim) -> FeedResult | None:
+        """Poll one feed; None when the poller stopped before its request went out.
+
+        Never raises: every failure becomes an error result on the feed.
+        """
         s = self.settings
         try:
             response = await fetcher.get(claim.url, max_bytes=s.max_feed_bytes, etag=claim.etag,
-                                         last_modified=claim.last_modified)
+                                         last_modified=claim.last_modified,
+                                         proceed=lambda: not self.stopping.is_set())
+        except Skipped:
+            return None
         except FetchError as exc:
             return self._failed(claim, exc.reason, exc.status, exc.retry_after)
         except Exception as exc:  # a bug, not the feed's fault; still never stop the loop
@@ -277,16 +285,24 @@ class Poller:
             claims = await self._db(articles.claim_pages, batch, self.lease_s)
             if not claims:
                 return
-            await asyncio.gather(*(self._fetch_page(fetcher, c, stats) for c in claims))
+            unfetched: list[int] = []
+            await asyncio.gather(*(self._fetch_page(fetcher, c, stats, unfetched) for c in claims))
+            if unfetched:
+                await self._db(articles.release_pages, unfetched)
 
-    async def _fetch_page(self, fetcher: Fetcher, claim: articles.PageClaim, stats: PassStats) -> None:
+    async def _fetch_page(self, fetcher: Fetcher, claim: articles.PageClaim, stats: PassStats,
+                          unfetched: list[int]) -> None:
         s = self.settings
         try:
-            response = await fetcher.get(claim.url, max_bytes=s.max_page_bytes, accept=PAGE_ACCEPT)
+            response = await fetcher.get(claim.url, max_bytes=s.max_page_bytes, accept=PAGE_ACCEPT,
+                                         proceed=lambda: not self.stopping.is_set())
             if response.status == 304:  # we sent no validators; a server that says so anyway is wrong
                 raise FetchError("HTTP 304 to an unconditional request", status=304)
             page = await asyncio.to_thread(clean_page, response.body, response.url, response.content_type
                                            if "content-type" in response.headers else "", claim.published_at)
+        except Skipped:
+            unfetched.append(claim.id)
+            return
         except (FetchError, PageRejected) as exc:
             reason = exc.reason if isinstance(exc, FetchError) else str(exc)
             retry_after = exc.retry_after if isinstance(exc, FetchError) else None

@@ -307,3 +307,32 @@ def test_a_feed_larger_than_the_cap_is_an_error_and_is_retried_later(db, server)
     assert (row["last_status"], row["error_count"], row["later"]) == ("error", 1, True)
     assert row["last_error"].startswith("too large")
     assert one(db, "SELECT count(*) AS n FROM articles")["n"] == 0
+
+
+def test_stopping_finishes_the_poll_in_hand_and_gives_back_the_feeds_not_started(db, server):
+    import threading
+
+    started = threading.Event()
+
+    def slow(_request):
+        started.set()
+        time.sleep(0.5)
+        return Response(rss())
+
+    server.expect_request("/rss").respond_with_handler(slow)
+    for n in range(5):
+        add_feed(db, server.url_for("/rss") + f"?n={n}")
+
+    async def stop_during_the_first_poll():
+        poller = Poller(settings(poll_concurrency=1), lambda *_: None)
+        run = asyncio.create_task(poller.run_once())
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        poller.stop()
+        return await run
+
+    stats = asyncio.run(stop_during_the_first_poll())
+    rows = db.execute("SELECT last_status, claimed_until FROM feeds ORDER BY id").fetchall()
+    assert stats.polled == 1
+    assert [r["last_status"] for r in rows].count("ok") == 1
+    assert all(r["claimed_until"] is None for r in rows)
