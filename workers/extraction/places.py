@@ -156,11 +156,20 @@ class Located:
 
 
 _BIG_CITY = 100_000
+_CONTAINER_AFTER = re.compile(r"^\s*,\s*(?:the\s+)?(?:(?:north|south|east|west|central|northern|southern|eastern|"
+                              r"western)\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?(?:\s+(?:province|state|county|"
+                              r"region|district|prefecture))?\b")
+
+
+_DEMONYM_PLACE = re.compile(r"^(?:\w+)\s+(?:City|Town|Province|Village|Capital)$")
+_STREET = re.compile(r"\b(?:Road|Street|Avenue|Lane|Way|Boulevard|Drive|Highway|Motorway)\b")
 
 
 def _credible(mention: PlaceMention) -> bool:
     """spaCy's small model calls some towns ORG, PERSON or NORP ("Marseille", "Manchester Arena"):
     those count when the gazetteer knows them as a country, a state or a big city."""
+    if _DEMONYM_PLACE.match(mention.text) and demonym_country(mention.text.split()[0]):
+        return False  # "the Afghan City of Mazar" names no place by itself
     if mention.label in ("GPE", "LOC", "FAC", "SITE"):
         return True
     if mention.label == "NORP" and demonym_country(mention.text):
@@ -213,6 +222,11 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
             weight *= 0.2  # "a strike in Baghdad last week": another incident's place
         if mention.label == "LOC" and place.kind == "unknown":
             weight *= 0.6  # mountain ranges, seas, regions: wider than the towns the event hit
+        if _STREET.search(mention.text):
+            weight *= 0.5  # a street is where in the town; the town is what readers look for
+        after = mention.sentence.text[mention.end - mention.sentence.start:][:40]
+        if _CONTAINER_AFTER.match(after):
+            weight *= 1.5  # "in Baoding, Hebei province": the place before the comma is inside the other
         scores[key] += weight * _SPECIFICITY[place.kind]
         first.setdefault(key, mention)
         if place.kind == "city" and place.country_code:
@@ -292,3 +306,26 @@ def country_mentions(sentences: list[Sentence]) -> list[PlaceMention]:
     pattern = _country_pattern()
     return [PlaceMention(m.group(0), "GPE", s, s.start + m.start(), s.start + m.end())
             for s in sentences for m in pattern.finditer(s.text)]
+
+
+_AFTER_PREPOSITION = re.compile(
+    r"\b(?:in|at|near|outside|of|from)\s+(?:the\s+)?(?:(?:city|town|village|capital|port)\s+of\s+)?"
+    r"([A-Z][\w'’]+(?:[\s-](?:[A-Z][\w'’]+|i|e|el|al|de|la))*)")
+
+
+def prepositional_places(sentences: list[Sentence]) -> list[PlaceMention]:
+    """Big towns the entity recogniser missed, where a preposition says a place follows ("in the
+    city of Mazar-i-Sharif")."""
+    _, cities, _ = _gazetteer()
+    out = []
+    for sentence in sentences:
+        for found in _AFTER_PREPOSITION.finditer(sentence.text):
+            words = found.group(1).split()
+            for size in range(len(words), 0, -1):
+                name = " ".join(words[:size])
+                options = cities.get(norm(name))
+                if options and max(p for p, _ in options) >= 150_000:
+                    start = sentence.start + found.start(1)
+                    out.append(PlaceMention(name, "GPE", sentence, start, start + len(name)))
+                    break
+    return out
