@@ -181,6 +181,8 @@ def _stop_postgres(server: Any) -> None:
     atexit.unregister(server._cleanup)
     with contextlib.suppress(Exception):
         server.global_process_id_list.get_and_remove(os.getpid())
+    # pgserver caches one handle per data directory; a later start must not reuse this stopped one.
+    type(server)._instances.pop(server.pgdata, None)
 
 
 def _start_valkey(directory: Path) -> tuple[Any, str]:
