@@ -38,7 +38,7 @@ _NO_CLAIM = re.compile(
 _PERPETRATOR = re.compile(
     rf"\b(?:carried\s+out\s+by|blamed\s+(?:the\s+attack\s+)?on|attributed\s+to)\s+{_NAME}",
 )
-_KNOWN = re.compile(rf"\b(?:{_GROUP})\b")
+KNOWN = re.compile(rf"\b(?:{_GROUP})\b")
 _OWNING = re.compile(r"\b(?:claim\w*|responsib\w+|carried\s+out|said\s+(?:the|its|their|it)\s+"
                      r"(?:attack|bombing|assault|fighters|suicide)|retaliation|revenge|reprisal|in\s+response\s+to)\b",
                      re.IGNORECASE)
@@ -82,7 +82,7 @@ def find_claims(sentences: list[Sentence]) -> Claim:
     for sentence in sentences:
         # "Taliban spokesman Zabihullah Mujahid said the attack was revenge for ...": a known group
         # owning the attack in its own words is a claim.
-        group_found = _KNOWN.search(sentence.text)
+        group_found = KNOWN.search(sentence.text)
         if group_found and _OWNING.search(sentence.text) and not _NO_CLAIM.search(sentence.text):
             return Claim(group_found.group(0), group_found.group(0), False, sentence)
     for sentence in sentences:

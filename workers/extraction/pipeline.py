@@ -137,7 +137,8 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     occurred, date_sentence = _occurred_on(sentences, [own_type | figure_sentences, trigger_sentences], published)
     located = places.locate(places.all_occurrences(
         _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
-        + places.country_mentions(sentences) + places.prepositional_places(sentences), sentences),
+        + places.country_mentions(sentences) + places.prepositional_places(sentences)
+        + places.headline_places(title_sentences, perpetrators.KNOWN), sentences),
         event_sentences, figures.ELSEWHERE)
     claim = perpetrators.find_claims(sentences)
 
