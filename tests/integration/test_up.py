@@ -147,3 +147,35 @@ def test_sigterm_stops_up_as_cleanly_as_ctrl_c_and_the_data_stays_for_next_time(
         again.send_signal(signal.SIGINT)
         assert again.wait(timeout=120) == 0
     assert _ours(data_dir) == []
+
+
+def test_a_child_that_dies_is_started_again(data_dir):
+    cli = [sys.executable, "-m", "ops"]
+    up = subprocess.Popen([*cli, "up", "--plain", "--concurrency", "1"], cwd=ROOT, env=_env(data_dir),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = Lines(up)
+    try:
+        lines.wait_for("Ctrl-C stops everything", timeout=60)
+
+        def poller() -> psutil.Process | None:
+            for child in psutil.Process(up.pid).children():
+                if "poller" in child.cmdline():
+                    return child
+            return None
+
+        first = poller()
+        assert first is not None
+        first.kill()
+        lines.wait_for("poller exited with code -9", timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            second = poller()
+            if second is not None and second.pid != first.pid:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("the poller was not started again")
+    finally:
+        up.send_signal(signal.SIGINT)
+        assert up.wait(timeout=120) == 0
+    assert _ours(data_dir) == []
