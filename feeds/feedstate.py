@@ -46,6 +46,7 @@ class FeedResult:
     new_url: str | None = None    # a permanent redirect's target
     new_url_key: str | None = None
     entries: list[Entry] = field(default_factory=list)
+    error_kind: str | None = None  # one short word for metrics: http, timeout, not_a_feed, ...
 
 
 def claim_feeds(conn: Conn, limit: int, lease_s: float, all_since: datetime | None = None) -> list[FeedClaim]:

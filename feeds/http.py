@@ -39,9 +39,11 @@ class Skipped(Exception):
 class FetchError(Exception):
     """A request that brought nothing usable. `retry_after`: seconds the server asked us to wait."""
 
-    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, reason: str, *, kind: str = "network", status: int | None = None,
+                 retry_after: float | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind  # one short word (http, timeout, too_large, dns, ...): a metrics label
         self.status = status
         self.retry_after = retry_after
 
@@ -120,7 +122,7 @@ class Fetcher:
             if status in (301, 302, 303, 307, 308):
                 location = response_headers.get("location")
                 if not location:
-                    raise FetchError(f"HTTP {status} redirect without a Location", status=status)
+                    raise FetchError(f"HTTP {status} redirect without a Location", status=status, kind="http")
                 target = urljoin(current, location.strip())
                 if still_permanent and status in PERMANENT:
                     permanent_url = target
@@ -131,21 +133,21 @@ class Fetcher:
             if status == 304 or 200 <= status < 300:
                 return Response(current, status, response_headers, body, permanent_url)
             retry_after = parse_retry_after(response_headers.get("retry-after"), datetime.now(UTC))
-            raise FetchError(f"HTTP {status}", status=status, retry_after=retry_after)
-        raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+            raise FetchError(f"HTTP {status}", status=status, retry_after=retry_after, kind="http")
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects", kind="redirects")
 
     async def _one(self, url: str, headers: dict[str, str], max_bytes: int,
                    proceed: Callable[[], bool] | None) -> tuple[int, httpx.Headers, bytes]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"not an http(s) URL: {url[:200]}")
+            raise FetchError(f"not an http(s) URL: {url[:200]}", kind="bad_url")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             try:
                 async with asyncio.timeout(max(self.settings.http_timeout, 1.0)):
                     await check_host(parts.hostname, port, self.settings.allow_private_networks)
             except TimeoutError:
-                raise FetchError(f"cannot resolve {parts.hostname}: DNS timed out") from None
+                raise FetchError(f"cannot resolve {parts.hostname}: DNS timed out", kind="dns") from None
             # The host's slot first, then a slot of the total: a request queued behind a busy host
             # holds no slot other hosts could use. The deadline starts once the request may go.
             async with self._host_slot(parts.hostname), self._total:
@@ -155,21 +157,21 @@ class Fetcher:
                     async with asyncio.timeout(self.deadline):
                         return await self._send(url, headers, max_bytes)
                 except TimeoutError:
-                    raise FetchError(f"no complete answer within {self.deadline:.0f}s") from None
+                    raise FetchError(f"no complete answer within {self.deadline:.0f}s", kind="timeout") from None
         except BlockedAddress as exc:
-            raise FetchError(str(exc)) from None
+            raise FetchError(str(exc), kind="private_address") from None
         except socket.gaierror as exc:
-            raise FetchError(f"cannot resolve {parts.hostname}: {exc.strerror or exc}") from None
+            raise FetchError(f"cannot resolve {parts.hostname}: {exc.strerror or exc}", kind="dns") from None
         except httpx.TimeoutException as exc:
-            raise FetchError(f"timed out ({type(exc).__name__})") from None
+            raise FetchError(f"timed out ({type(exc).__name__})", kind="timeout") from None
         except httpx.DecodingError as exc:
-            raise FetchError(f"bad content encoding: {exc}") from None
+            raise FetchError(f"bad content encoding: {exc}", kind="encoding") from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-            raise FetchError(f"bad URL: {exc}") from None
+            raise FetchError(f"bad URL: {exc}", kind="bad_url") from None
         except httpx.HTTPError as exc:
-            raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from None
+            raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}", kind="network") from None
         except OSError as exc:  # e.g. a socket error the transport did not wrap
-            raise FetchError(f"network error: {exc}") from None
+            raise FetchError(f"network error: {exc}", kind="network") from None
 
     async def _send(self, url: str, headers: dict[str, str], max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
         async with self.client.stream("GET", url, headers=headers) as r:
@@ -177,12 +179,13 @@ class Fetcher:
                 return r.status_code, r.headers, b""  # the body of an error or a redirect is not read
             declared = r.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"too large: {declared} bytes (limit {max_bytes})", status=r.status_code)
+                raise FetchError(f"too large: {declared} bytes (limit {max_bytes})", status=r.status_code,
+                                 kind="too_large")
             chunks: list[bytes] = []
             size = 0
             async for chunk in r.aiter_bytes():  # decompressed: the cap also stops a gzip bomb
                 size += len(chunk)
                 if size > max_bytes:
-                    raise FetchError(f"too large: more than {max_bytes} bytes", status=r.status_code)
+                    raise FetchError(f"too large: more than {max_bytes} bytes", status=r.status_code, kind="too_large")
                 chunks.append(chunk)
             return r.status_code, r.headers, b"".join(chunks)

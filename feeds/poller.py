@@ -37,6 +37,7 @@ from feeds.http import PAGE_ACCEPT, Fetcher, FetchError, Skipped
 from feeds.parse import NotAFeed, parse_feed
 from feeds.schedule import feed_delay
 from feeds.urls import url_key
+from newswatch import metrics
 from newswatch.errors import TransientError, UserError
 from newswatch.settings import Settings
 
@@ -220,6 +221,9 @@ class Poller:
         stats.new_articles += counts.new
         stats.changed_entries += counts.changed
         for r in batch:
+            metrics.FEED_POLLS.labels(status=r.status).inc()
+            if r.error_kind:
+                metrics.FEED_ERRORS.labels(kind=r.error_kind).inc()
             stats.polled += 1
             stats.not_modified += r.status == "not_modified"
             stats.failed += r.status == "error"
@@ -238,10 +242,10 @@ class Poller:
         except Skipped:
             return None
         except FetchError as exc:
-            return self._failed(claim, exc.reason, exc.status, exc.retry_after)
+            return self._failed(claim, exc.kind, exc.reason, exc.status, exc.retry_after)
         except Exception as exc:  # a bug, not the feed's fault; still never stop the loop
             log.exception("feed #%s: unexpected error", claim.id)
-            return self._failed(claim, f"internal error: {type(exc).__name__}: {exc}", None, None)
+            return self._failed(claim, "internal", f"internal error: {type(exc).__name__}: {exc}", None, None)
         new_url, new_key = None, None
         if response.permanent_url:
             try:
@@ -260,7 +264,7 @@ class Poller:
             parsed = await asyncio.to_thread(parse_feed, response.body, response.url, claim.id,
                                              response.headers.get("content-type"))
         except NotAFeed as exc:
-            return self._failed(claim, f"not a feed: {exc}", response.status, None, new_url, new_key)
+            return self._failed(claim, "not_a_feed", f"not a feed: {exc}", response.status, None, new_url, new_key)
         base.entries = parsed.entries
         if parsed.problem:
             # Keep what parsed, and forget the validators so the next poll gets the whole feed
@@ -270,12 +274,12 @@ class Poller:
             base.status = "ok"
         return base
 
-    def _failed(self, claim: FeedClaim, reason: str, http_status: int | None, retry_after: float | None,
-                new_url: str | None = None, new_key: str | None = None) -> FeedResult:
+    def _failed(self, claim: FeedClaim, kind: str, reason: str, http_status: int | None,
+                retry_after: float | None, new_url: str | None = None, new_key: str | None = None) -> FeedResult:
         errors = claim.error_count + 1
         delay = feed_delay(claim.interval_s, errors, self.settings.max_backoff, retry_after)
         return FeedResult(claim.id, "error", http_status, reason, errors, delay, claim.etag, claim.last_modified,
-                          new_url, new_key)
+                          new_url, new_key, error_kind=kind)
 
     # -- pages -----------------------------------------------------------------------------------------
 

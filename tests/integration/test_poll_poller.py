@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from werkzeug import Response
 
 from feeds import feedstate
@@ -100,8 +101,10 @@ def test_an_unchanged_feed_is_answered_with_304_and_costs_nothing_more(db, serve
 def test_a_503_with_retry_after_backs_the_feed_off_and_feed_health_says_why(db, server):
     server.expect_request("/rss").respond_with_data("busy", status=503, headers={"Retry-After": "900"})
     feed = add_feed(db, server.url_for("/rss"))
+    http_errors_before = REGISTRY.get_sample_value("newswatch_feed_errors_total", {"kind": "http"}) or 0
     stats = run_pass()
     assert stats.failed == 1
+    assert REGISTRY.get_sample_value("newswatch_feed_errors_total", {"kind": "http"}) == http_errors_before + 1
     health = one(db, "SELECT *, extract(epoch FROM next_poll_at - now()) AS wait FROM feed_health WHERE feed_id = %s",
                  feed)
     assert (health["last_status"], health["error_count"], health["last_error"]) == ("error", 1, "HTTP 503")
