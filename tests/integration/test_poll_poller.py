@@ -339,3 +339,19 @@ def test_stopping_finishes_the_poll_in_hand_and_gives_back_the_feeds_not_started
     assert stats.polled == 1
     assert [r["last_status"] for r in rows].count("ok") == 1
     assert all(r["claimed_until"] is None for r in rows)
+
+
+def test_every_ill_formed_fixture_served_as_a_feed_ends_with_a_status_and_no_exception(db, server, shared_dir):
+    import os
+
+    folder = shared_dir / "corpus" / "feeds" / "feedparser-tests" / "illformed"
+    files = sorted(Path(root) / name for root, _, names in os.walk(folder) for name in names if name != "LICENSE")
+    for n, path in enumerate(files):
+        server.expect_request(f"/ill/{n}.xml").respond_with_data(path.read_bytes(), content_type="application/xml")
+        add_feed(db, server.url_for(f"/ill/{n}.xml"))
+    # Their links point at hosts that do not exist here: the pages fail fast and are recorded.
+    stats = run_pass(settings(http_timeout=1.0))
+    assert stats.polled == len(files) >= 10
+    rows = db.execute("SELECT last_status, claimed_until FROM feeds").fetchall()
+    assert {r["last_status"] for r in rows} <= {"ok", "partial", "error"}
+    assert all(r["claimed_until"] is None for r in rows)
