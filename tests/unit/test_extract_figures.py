@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from workers.extraction.figures import choose, find_figures, find_single_victim
 from workers.extraction.text import split_sentences
 
@@ -79,3 +81,30 @@ def test_attribution_is_read_from_the_sentence():
     found = find_figures(split_sentences("At least 30 people were killed, according to the health ministry."))
     killed = choose(found, "killed")
     assert killed is not None and killed.attribution == "the health ministry"
+
+
+@pytest.mark.parametrize(("text", "killed", "injured"), [
+    ("The blast killed 12 people and injured 30 others.", 12, 30),
+    ("Twelve people died and 30 were hurt.", 12, 30),
+    ("At least 12 dead, 30 injured in blast", 12, 30),
+    ("The attack left at least 12 people dead and 30 wounded.", 12, 30),
+    ("Officials put the death toll at 12.", 12, None),
+    ("Twelve bodies have been recovered from the rubble.", 12, None),
+    ("Police confirmed the deaths of 12 people.", 12, None),
+    ("The floods have claimed at least 12 lives.", 12, None),
+    ("Twelve people, mostly women and children, were killed.", 12, None),
+    ("One person was killed and two others injured.", 1, 2),
+    ("More than 30 were treated at hospitals.", None, 30),
+    ("Seven others sustained minor injuries.", None, 7),
+    ("The earthquake killed more than 2,000 people and injured over 10,000.", 2000, 10000),
+    ("Twenty-one people were wounded, six of them seriously.", None, 21),
+    ("The crash killed all 150 people on board.", 150, None),
+    ("All 62 passengers and crew were killed.", 62, None),
+    ("A 12th victim died in hospital on Sunday.", None, None),
+    ("Rescuers pulled 15 survivors from the wreckage.", None, None),
+    ("Over the past year, 300 people have died on the roads.", None, None),
+    ("It was the deadliest attack since 2015, when 30 people died in a market bombing.", None, None),
+    ("Mark Hale, 63, and his wife died in the fire.", None, None),
+])
+def test_newsroom_phrasings_give_the_right_figures(text, killed, injured):
+    assert figures_of(text) == (killed, injured)

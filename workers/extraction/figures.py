@@ -42,7 +42,7 @@ _PEOPLE = (r"(?:men|women|boys|girls|children|adults|people|persons|others|passe
 # "At least seven people were killed", "103 people have been reported dead", "Six men and one
 # woman died", "more than 50 taken to hospital", "Seven dead and 50 injured".
 _SUBJECT = re.compile(
-    rf"(?P<num>{NUMBER})(?:\s+of(?=\s+(?:[\w-]+\s+)?{_PEOPLE}))?(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"
+    rf"(?P<num>{NUMBER})(?:\s+of(?=\s+(?:[\w-]+\s+)?{_PEOPLE}))?(?:\s+passengers\s+and\s+crew)?(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"
     rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)(?:,[^,.;]{{1,40}},)?(?:\s+(?:who|that))?(?:\s+(?:{_AUX}|known|presumed|understood|confirmed)){{0,5}}\s+"
     rf"(?:(?P<killed>{_KILLED})|(?P<injured>{_INJURED})|(?P<shot>{_SHOT}))\b",
     re.IGNORECASE,
@@ -50,11 +50,15 @@ _SUBJECT = re.compile(
 # "killing at least four", "which left seven dead", "wounding 90", "claimed the lives of 12".
 _OBJECT = re.compile(
     r"\b(?P<verb>killing|killed|kills|kill|wounding|wounded|injuring|injured|hurting|leaving|left|"
+    r"deaths\s+of|bodies\s+of|"
     r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|took\s+the\s+lives\s+of|taking\s+the\s+lives\s+of)"
-    r"\s+(?:(?:another|a\s+further|an\s+additional|a\s+total\s+of|a\s+further)\s+)?"
+    r"\s+(?:(?:another|a\s+further|an\s+additional|a\s+total\s+of|all|all\s+of\s+the)\s+)?"
     rf"(?P<num>{NUMBER})(?P<tail>(?:\s+{_GAP}){{0,3}}?\s+(?P<state>dead|injured|wounded|hurt)\b)?",
     re.IGNORECASE,
 )
+# "The floods have claimed at least 12 lives", "the crash cost 40 lives".
+_LIVES = re.compile(rf"\b(?:claimed|claiming|claims|claim|cost|costing|took|taking)\s+(?P<num>{NUMBER})\s+lives\b",
+                    re.IGNORECASE)
 # "The death toll rose to at least six", "the number of injured reached 188".
 _TOLL = re.compile(
     r"\b(?P<what>death\s+toll|toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|people\s+killed|fatalities|victims|"
@@ -91,7 +95,8 @@ ELSEWHERE = re.compile(
     r"\b(?:last\s+(?:year|month|week|summer|winter|spring|autumn|decade)|earlier\s+this\s+(?:year|month)|"
     r"in\s+a\s+separate|separate\s+(?:attack|incident|bombing|shooting|crash|accident)|previous(?:ly)?|"
     r"similar\s+(?:attack|incident|crash|accident)|another\s+(?:attack|incident|bombing|crash|accident)|"
-    r"years?\s+ago|anniversary|in\s+(?:19|20)\d\d)\b",
+    r"years?\s+ago|anniversary|in\s+(?:19|20)\d\d|since\s+(?:19|20)\d\d|(?:over\s+)?the\s+past\s+(?:year|decade|"
+    r"\w+\s+years)|so\s+far\s+this\s+year|every\s+year|each\s+year|a\s+year\s+earlier)\b",
     re.IGNORECASE,
 )
 _ATTRIBUTION = re.compile(
@@ -127,7 +132,7 @@ class Figure:
         return " ".join((found.group("a") or found.group("b") or "").split()) or None
 
 
-def _excluded(sentence: Sentence, local_start: int, local_end: int, past_year: re.Pattern[str] | None) -> str | None:
+def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | None:
     before = sentence.text[max(0, local_start - 25):local_start]
     after = sentence.text[local_end:local_end + 20]
     if _SUBGROUP_BEFORE.search(before):
@@ -136,7 +141,11 @@ def _excluded(sentence: Sentence, local_start: int, local_end: int, past_year: r
         return "age"  # "Mark Hale, 63, died": an age in apposition, not a count
     if _NOT_A_COUNT_BEFORE.search(before):
         return "not_a_count"
-    if ELSEWHERE.search(sentence.text) and not (past_year and not past_year.search(sentence.text)):
+    # In the lead the main event is named too ("killing 50 in the deadliest attack since 2015"): there
+    # only words just before the figure move it elsewhere ("since 2015, when 30 died").
+    lead = sentence.source == "title" or sentence.index < 2
+    context = sentence.text[max(0, local_start - 80):local_end] if lead else sentence.text
+    if ELSEWHERE.search(context):
         return "elsewhere"
     if re.search(r"\b(?:not|never|no|none|nobody|without)\b\s*$", before, re.I):
         return "negated"
@@ -167,7 +176,7 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
             if any(span[0] < b and a < span[1] for a, b in taken):
                 return
             taken.append(span)
-            excluded = _excluded(sentence, span[0], span[1], None)
+            excluded = _excluded(sentence, span[0], span[1])
             if relative and excluded is None:
                 excluded = None  # decided later against the main event type
             figures.append(Figure(field, quantity, sentence, sentence.start + start, sentence.start + end,
@@ -179,6 +188,8 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
             update = "down" if _DOWN.search(mid) else "up" if _UPDATE.search(mid) else None
             add(field, parse_number(found.group("num")), found.start(), found.end(), update=update,
                 num_span=found.span("num"))
+        for found in _LIVES.finditer(text):
+            add("killed", parse_number(found.group("num")), found.start(), found.end(), num_span=found.span("num"))
         for found in _OBJECT.finditer(text):
             verb = found.group("verb").lower()
             state = (found.group("state") or "").lower()
