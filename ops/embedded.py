@@ -7,14 +7,15 @@ second `up` finds the same incidents. Their addresses are written to `<data_dir>
 every other `newswatch` command calls `apply_running_services()` first, so `newswatch status` in
 another terminal reads the database `up` is running.
 
-As root, PostgreSQL refuses to run; pgserver then creates a system user `pgserver`, runs the server
-as that user and opens read/traverse permission on the data directory's parents. That is what lets
-the README's first command work on a fresh machine as root.
+As root, PostgreSQL refuses to run; pgserver then creates a system user `pgserver` and runs the
+server as that user, which is what lets the README's first command work on a fresh machine as
+root. Its files then live under /var/lib/newswatch (see `postgres_dir`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -138,7 +139,7 @@ def start_services(data_dir: str | Path, *, postgres: bool, redis: bool, databas
     services = EmbeddedServices(root)
     try:
         if postgres:
-            services._postgres, services.database_url = _start_postgres(root / "postgres", database, fresh)
+            services._postgres, services.database_url = _start_postgres(postgres_dir(root), database, fresh)
         if redis:
             services._valkey, services.redis_url = _start_valkey(root / "valkey")
     except BaseException:
@@ -146,6 +147,34 @@ def start_services(data_dir: str | Path, *, postgres: bool, redis: bool, databas
         raise
     _write_services(services)
     return services
+
+
+ROOT_PG_BASE = Path("/var/lib/newswatch")
+
+
+def postgres_dir(root: Path) -> Path:
+    """Where the embedded PostgreSQL keeps its files: `<data_dir>/postgres`, except as root.
+
+    As root, pgserver runs PostgreSQL as the user `pgserver` and opens read and traverse permission
+    on every parent of its data directory, which under ~/.newswatch would open /root to every user.
+    So root's cluster lives in /var/lib/newswatch/postgres-<hash of the data directory> (its
+    parents are world-traversable already) and `<data_dir>/postgres` is a link to it.
+    """
+    link = root / "postgres"
+    if os.geteuid() != 0:
+        return link
+    target = ROOT_PG_BASE / f"postgres-{hashlib.sha256(str(root).encode()).hexdigest()[:12]}"
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        if link.is_symlink() and link.resolve() != target:
+            link.unlink()
+        if not link.is_symlink():
+            if link.exists():
+                return link  # a cluster made before this rule: keep using it where it is
+            link.symlink_to(target)
+    except OSError as exc:
+        raise UserError(f"cannot prepare {target} for the embedded PostgreSQL: {exc.strerror}") from None
+    return target
 
 
 def _start_postgres(pgdata: Path, database: str, fresh: bool) -> tuple[Any, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -16,6 +17,15 @@ from newswatch.errors import UserError
 from ops.embedded import apply_running_services, read_services, services_path, start_services
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def _remove_root_clusters(tmp_path):
+    """As root the cluster lives outside tmp_path (ops.embedded.postgres_dir): remove it too."""
+    yield
+    link = tmp_path / "data" / "postgres"
+    if link.is_symlink():
+        shutil.rmtree(link.resolve(), ignore_errors=True)
 
 
 def _write(data_dir, **fields):
@@ -89,3 +99,14 @@ def test_a_fresh_database_starts_empty_and_the_other_keeps_its_data(tmp_path):
     _run_sql(data, "CREATE TABLE dropped (x int)", database="scratch", fresh=True)
     assert _run_sql(data, "SELECT to_regclass('dropped')", database="scratch", fresh=True)[0] is None
     assert _run_sql(data, "SELECT to_regclass('kept')")[0] == "kept"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root's cluster is moved")
+def test_as_root_the_cluster_lives_outside_the_home_directory_so_its_permissions_stay_closed(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o700)
+    with start_services(data, postgres=True, redis=False):
+        link = data / "postgres"
+        assert link.is_symlink() and str(link.resolve()).startswith("/var/lib/newswatch/postgres-")
+    assert data.stat().st_mode & 0o777 == 0o700

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,6 +75,9 @@ def data_dir(tmp_path: Path):
     yield path
     for proc in _ours(path):  # never leave a test's servers behind, whatever happened
         proc.kill()
+    link = path / "postgres"
+    if link.is_symlink():  # as root the cluster lives under /var/lib/newswatch (ops.embedded.postgres_dir)
+        shutil.rmtree(link.resolve(), ignore_errors=True)
 
 
 def test_the_demo_shows_an_incident_appear_and_change_version_and_ctrl_c_leaves_nothing_running(data_dir):
