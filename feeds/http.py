@@ -61,13 +61,19 @@ class Response:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+def request_deadline(settings: Settings) -> float:
+    """Longest one request may take from sending to its last byte (connect and read timeouts are
+    per step; this bounds a server that drips its answer)."""
+    return max(settings.http_timeout * 3, 1.0)
+
+
 class Fetcher:
     """One per poller process: an httpx client with per-host and total concurrency caps."""
 
-    def __init__(self, settings: Settings, *, total_deadline: float | None = None):
+    def __init__(self, settings: Settings):
         self.settings = settings
         timeout = settings.http_timeout
-        self.deadline = total_deadline or max(timeout * 3, 1.0)
+        self.deadline = request_deadline(settings)
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, pool=None),  # waiting for a pooled connection is not an error
             follow_redirects=False,

@@ -33,7 +33,7 @@ from db.pool import connection
 from feeds import articles, feedstate, sweep
 from feeds.clean import PageRejected, clean_page
 from feeds.feedstate import FeedClaim, FeedResult
-from feeds.http import PAGE_ACCEPT, Fetcher, FetchError, Skipped
+from feeds.http import PAGE_ACCEPT, Fetcher, FetchError, Skipped, request_deadline
 from feeds.parse import NotAFeed, parse_feed
 from feeds.schedule import feed_delay
 from feeds.urls import url_key
@@ -103,7 +103,7 @@ class Poller:
         self.batch_size = batch_size
         # A lease must outlive the wait of the last claimed feed in the queue: up to two batches
         # drained by `poll_concurrency` workers, each request bounded by its overall deadline.
-        deadline = max(settings.http_timeout * 3, 1.0)
+        deadline = request_deadline(settings)
         self.lease_s = max(300.0, deadline * (2 * batch_size / max(1, settings.poll_concurrency) + 2))
         self.stopping = asyncio.Event()
         self._last_sweep = 0.0
