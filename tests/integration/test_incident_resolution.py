@@ -331,3 +331,26 @@ def test_two_incidents_that_later_evidence_shows_are_one_are_merged_into_the_old
     assert versions(db, second.incident_id)[0]["reason"] == "new"  # its history stays
     owners = {r["incident_id"] for r in db.execute("SELECT incident_id FROM reports")}
     assert owners == {first.incident_id}
+
+
+def test_two_reports_of_one_article_resolved_at_once_leave_the_article_resolved(db, database_url):
+    for _attempt in range(5):
+        db.execute("TRUNCATE incident_history, reports, incidents, articles RESTART IDENTITY CASCADE")
+        a = insert_article(db, FUNERALS, at(5, 12))
+        reports = [insert_report(db, a, at(5, 12), killed=84, injured=284, occurred_on=None),
+                   # Another country: the region locks do not serialise the two.
+                   insert_report(db, a, at(5, 12), ordinal=1, primary=False, event_type="airstrike",
+                                 location="Abu Kamal", country="SY", killed=10, occurred_on=None)]
+        barrier = threading.Barrier(2)
+
+        def work(report_id: int, barrier: threading.Barrier = barrier) -> None:
+            with psycopg.connect(database_url, row_factory=dict_row) as conn:
+                barrier.wait(timeout=10)
+                resolve_report(conn, report_id)
+
+        threads = [threading.Thread(target=work, args=(r,)) for r in reports]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert db.execute("SELECT status FROM articles").fetchone()["status"] == "resolved"

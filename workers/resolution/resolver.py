@@ -1,7 +1,9 @@
 """Resolve one report into the incident register: link it, create an incident, or leave it out.
 
 Everything happens in one transaction that first locks the report row (a retried or duplicated task
-waits, then finds it resolved and changes nothing) and then takes a transaction-level advisory lock
+waits, then finds it resolved and changes nothing) and its article's row (two reports of one article
+resolved at once: the second sees the first's outcome, so the last one marks the article done),
+and then takes a transaction-level advisory lock
 on the report's country, so two workers resolving reports of one event never both decide to create
 it: the second sees the incident the first committed. Versions are announced on channel
 `incident_changed` by a trigger on incident_history (delivered at commit).
@@ -66,7 +68,7 @@ def resolve_report(conn: Conn, report_id: int) -> Resolution:
             """SELECT r.*, a.title, a.text, rv.fetched_at AS revision_fetched_at
                FROM reports r JOIN articles a ON a.id = r.article_id
                LEFT JOIN article_revisions rv ON rv.article_id = r.article_id AND rv.revision = r.revision
-               WHERE r.id = %s FOR UPDATE OF r""", (report_id,)).fetchone()
+               WHERE r.id = %s FOR NO KEY UPDATE OF r, a""", (report_id,)).fetchone()
         if row is None:
             return Resolution("gone")
         if row["resolved_at"] is not None:
