@@ -108,3 +108,14 @@ def test_attribution_is_read_from_the_sentence():
 ])
 def test_newsroom_phrasings_give_the_right_figures(text, killed, injured):
     assert figures_of(text) == (killed, injured)
+
+
+@pytest.mark.parametrize("text", ["A man was shot dead outside a bar.", "A teenager has been stabbed to death.",
+                                  "A climber died after falling on the north face."])
+def test_a_single_unnamed_victim_in_other_words_is_one_killed(text):
+    victim = find_single_victim(split_sentences(text))
+    assert victim is not None and victim.value == 1
+
+
+def test_someone_hurt_is_not_a_single_death():
+    assert find_single_victim(split_sentences("A woman who was injured in the crash is recovering.")) is None

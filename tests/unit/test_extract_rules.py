@@ -85,3 +85,10 @@ def test_no_group_claiming_is_a_fact_of_its_own():
     claim = perpetrators.find_claims(split_sentences(
         "Two blasts killed dozens. No group has yet claimed responsibility for the bombing."))
     assert claim.claimed_by is None and claim.no_claim
+
+
+def test_an_explosion_the_police_say_was_not_an_attack_stays_an_accident():
+    text = ("Gas explosion destroys bakery. The explosion tore through the building at dawn. Police ruled out "
+            "terrorism and said a gas leak was the likely cause.")
+    guess = event_types.classify(split_sentences(text))
+    assert guess is not None and guess.event_type == "explosion"

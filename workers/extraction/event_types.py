@@ -94,6 +94,10 @@ ANY_TRIGGER = re.compile(rf"\b(?:(?:{TRIGGER_ALTERNATIVES})(?:e?s)?|gunm[ae]n|at
 # Words that make an explosion or a fire deliberate, and a crash of a vehicle an attack.
 _DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insurgent|bomber|Taliban|jihadist|"
                          r"claimed\s+responsibility)\b", re.IGNORECASE)
+# "Police ruled out terrorism": words of attack that deny one.
+_NOT_DELIBERATE = re.compile(r"\b(?:ruled\s+out|not\s+(?:being\s+)?treated\s+as|no\s+(?:sign|evidence|indication|suggestion)"
+                             r"\s+of|not\s+(?:believed\s+to\s+be\s+)?(?:terror|an\s+attack|deliberate|suspicious))",
+                             re.IGNORECASE)
 _GENERIC_CRASH = re.compile(r"\b(?:crash(?:ed|es)?|overturned|collided|collision|plunged|killed|dead|died|injured)\b",
                             re.IGNORECASE)
 _VEHICLE = {
@@ -139,7 +143,7 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
     for sentence in sentences:
         weight = sentence_weight(sentence)
         text = sentence.text
-        if _DELIBERATE.search(text):
+        if _DELIBERATE.search(text) and not _NOT_DELIBERATE.search(text):
             deliberate += weight
         for kind, pattern in _COMPILED.items():
             hits = len(pattern.findall(text))

@@ -73,8 +73,10 @@ _DOWN = re.compile(r"\b(?:revised|lowered|fell|dropped|cut|reduced|corrected)\b"
 _ONE_VICTIM = re.compile(
     r"\b(?:a|an|one|the)\s+(?:[\w-]+\s+){0,2}?(?:man|woman|boy|girl|child|person|teenager|teen|pedestrian|"
     r"driver|passenger|worker|student|soldier|officer|policeman|policewoman|baby|toddler|cyclist|motorcyclist|"
-    r"tourist|pilot|victim|resident|farmer|miner)\b[^.;]{0,80}?\b(?:(?:was|has\s+been|had\s+been|is)\s+"
-    r"(?:found\s+|confirmed\s+|pronounced\s+|later\s+)?(?:killed|dead|died)|died)\b",
+    r"tourist|pilot|victim|resident|farmer|miner|climber|hiker|swimmer|diver|fisherman|guard|security\s+guard)\b"
+    r"[^.;]{0,80}?\b(?:(?:was|has\s+been|had\s+been|is|were)\s+(?:found\s+|confirmed\s+|pronounced\s+|later\s+)?"
+    r"(?:shot\s+|stabbed\s+|beaten\s+|crushed\s+|burned\s+|burnt\s+)?(?:killed|dead|died|to\s+death)|died|"
+    r"(?:was|has\s+been)\s+(?:shot|stabbed|beaten|crushed|burned|burnt)\s+to\s+death)\b",
     re.IGNORECASE,
 )
 
