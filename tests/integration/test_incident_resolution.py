@@ -281,8 +281,13 @@ def test_a_merge_keeps_the_older_id_and_both_histories(db, database_url):
     second = resolve(database_url, insert_report(db, b, at(4, 9), location="Baghdad", killed=110,
                                                  claimed_by="Islamic State")).incident_id
     assert first != second
-    with psycopg.connect(database_url, row_factory=dict_row) as conn, conn.transaction():
-        merge(conn, second, first) if second < first else merge(conn, first, second)
+    with psycopg.connect(database_url, autocommit=True) as listener:
+        listener.execute("LISTEN incident_changed")
+        with psycopg.connect(database_url, row_factory=dict_row) as conn, conn.transaction():
+            merge(conn, first, second)
+        heard = [json.loads(n.payload) for n in listener.notifies(timeout=2, stop_after=2)]
+    assert {"incident_id": first, "version": 2, "reason": "merge"} in heard
+    assert {"incident_id": second, "merged_into": first} in heard
     survivor = db.execute("SELECT * FROM incidents_current").fetchall()
     assert [s["incident_id"] for s in survivor] == [first]
     assert (survivor[0]["killed"], survivor[0]["claimed_by"]) == (110, "Islamic State")
