@@ -95,8 +95,8 @@ ANY_TRIGGER = re.compile(rf"\b(?:(?:{TRIGGER_ALTERNATIVES})(?:e?s)?|gunm[ae]n|at
 _DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insurgent|bomber|Taliban|jihadist|"
                          r"claimed\s+responsibility)\b", re.IGNORECASE)
 # "Police ruled out terrorism": words of attack that deny one.
-_NOT_DELIBERATE = re.compile(r"\b(?:ruled\s+out|not\s+(?:being\s+)?treated\s+as|no\s+(?:sign|evidence|indication|suggestion)"
-                             r"\s+of|not\s+(?:believed\s+to\s+be\s+)?(?:terror|an\s+attack|deliberate|suspicious))",
+_NOT_DELIBERATE = re.compile(r"\b(?:ruled\s+out|not\s+(?:being\s+)?treated\s+as|"
+                             r"no\s+(?:sign|evidence|indication|suggestion)\s+of|not\s+(?:believed\s+to\s+be\s+)?(?:terror|an\s+attack|deliberate|suspicious))",
                              re.IGNORECASE)
 _GENERIC_CRASH = re.compile(r"\b(?:crash(?:ed|es)?|overturned|collided|collision|plunged|killed|dead|died|injured)\b",
                             re.IGNORECASE)
