@@ -170,6 +170,7 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
         "killed_attribution": killed.attribution if killed else None,
         "injured_attribution": injured.attribution if injured else None,
         "no_claim": claim.no_claim and not claim.claimed_by,
+        "places": list(located.places),
         "historical": historical,
     }
     for name, chosen in (("killed", killed), ("injured", injured)):

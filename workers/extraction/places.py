@@ -153,6 +153,7 @@ class Located:
     location: str | None
     country_code: str | None
     mention: PlaceMention | None
+    places: tuple[str, ...] = ()   # other places the article names for it, best first (for matching)
 
 
 _BIG_CITY = 100_000
@@ -251,7 +252,10 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
     name = _REGION_WORDS.sub("", mention.text).strip(" ,") if place.kind == "region" else mention.text
     if mention.label in ("ORG", "PERSON") and place.within:
         name = place.within  # "Seattle Police Department" names Seattle, not a site
-    return Located(re.sub(r"^the\s+", "", name, flags=re.I), code, mention)
+    ranked = sorted(scores, key=lambda k: scores[k], reverse=True)
+    others = tuple(first[k].text for k in ranked
+                   if k != best and resolved[first[k].text].kind != "country" and scores[k] >= 0.25 * scores[best])[:4]
+    return Located(re.sub(r"^the\s+", "", name, flags=re.I), code, mention, others)
 
 
 def site_mentions(sentence: Sentence) -> list[PlaceMention]:
