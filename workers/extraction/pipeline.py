@@ -62,9 +62,9 @@ _CASUALTY_WORD = re.compile(
 
 _ASPECT = re.compile(
     r"\b(?:aid|costs?|charity|charities|benefit|concert|gig|relief|appeal|fund(?:s|raising|raiser)?|donat\w+|"
-    r"economy|economic|shares|banks?|insurers?|insurance|tourism|trial|court|sued?|lawsuit|inquiry|inquest|"
-    r"jailed|sentenced|convicted|guilty|acquitted|"
-    r"movie|film|song|single|album|game|games|award|TV|show|special|book)\b",
+    r"economy|economic|shares|banks?|insurers?|insurance|tourism|trial|(?:in|to)\s+court|court\s+(?:case|hears|told)|"
+    r"sued?|lawsuit|inquiry|inquest|jailed|sentenced|convicted|guilty|acquitted|"
+    r"movie|film|song|charity\s+single|album|award|TV\s+(?:show|special))\b",
     re.IGNORECASE,
 )
 _HARM_IN_TITLE = re.compile(r"\b(?:killed|kills|killing|dead|die[sd]?|deaths?|injured|wounded|hurt|toll)\b",
