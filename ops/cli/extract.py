@@ -23,7 +23,7 @@ CHUNK = 64
 def _parse(line: str, number: int) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(article, None) or (None, error line)."""
     try:
-        value = json.loads(line)
+        value = json.loads(line.lstrip("\ufeff"))  # a byte-order mark left by some editors
     except ValueError as exc:
         return None, {"id": None, "line": number, "incidents": [], "error": f"not JSON: {exc}"}
     if not isinstance(value, dict):
