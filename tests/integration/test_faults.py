@@ -259,22 +259,36 @@ def assert_processed_once(db: psycopg.Connection, article_count: int) -> None:
     assert duplicates == []
 
 
+def long_report() -> tuple[str, str]:
+    """The first bombing report, its paragraphs repeated to the extractor's text cap (seconds of spaCy)."""
+    title, bombing = _sample_texts()[1]
+    return title, " ".join([bombing] * 25)
+
+
+def freeze_mid_task(worker: subprocess.Popen[bytes], log: Path, db: psycopg.Connection,
+                    article_id: int) -> psutil.Process:
+    """Stop (SIGSTOP) the pool process the moment its extract task starts, and check that the task
+    is unfinished, so the kill that follows lands mid-extraction whatever the machine's speed."""
+    wait_until(lambda: "Task extract.article[" in log.read_text(errors="replace"), timeout=30,
+               what="the extract task received", interval=0.01)
+    [pool_process] = psutil.Process(worker.pid).children()
+    pool_process.send_signal(signal.SIGSTOP)
+    status = db.execute("SELECT status FROM articles WHERE id = %s", (article_id,)).fetchone()["status"]
+    assert status == "pending", "the task finished before it could be stopped"
+    assert not db.execute("SELECT 1 FROM reports WHERE article_id = %s", (article_id,)).fetchone()
+    return pool_process
+
+
 # -- the faults --------------------------------------------------------------------------------------
 
 def test_a_worker_process_killed_mid_extraction_leaves_its_article_processed_exactly_once(
         services, db, processes):
-    title, bombing = _sample_texts()[1]
-    # Long enough (60,000 words of other news after the report) that extraction takes seconds.
-    filler = " ".join(text for t, text in _sample_texts() if "Mombasa bus station" not in text)
-    [article_id] = insert_pending(db, [(title, bombing + " " + " ".join([filler] * 200))])
+    [article_id] = insert_pending(db, [long_report()])
     worker, log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1")
     wait_for_log(log, "ready.", timeout=90)
 
     enqueue(services, [article_id])
-    wait_for_log(log, "Task extract.article[", timeout=30)
-    time.sleep(1.5)  # inside spaCy by now
-    assert db.execute("SELECT status FROM articles WHERE id = %s", (article_id,)).fetchone()["status"] == "pending"
-    [pool_process] = psutil.Process(worker.pid).children()
+    pool_process = freeze_mid_task(worker, log, db, article_id)
     killed_at = time.monotonic()
     pool_process.send_signal(signal.SIGKILL)
 
@@ -348,14 +362,11 @@ def test_postgresql_down_for_ten_seconds_mid_run_recovers_by_itself(services, db
 
 def test_a_whole_worker_killed_mid_extraction_is_replaced_and_the_sweep_finishes_its_article_once(
         services, db, processes):
-    title, bombing = _sample_texts()[1]
-    filler = " ".join(text for t, text in _sample_texts() if "Mombasa bus station" not in text)
-    [article_id] = insert_pending(db, [(title, bombing + " " + " ".join([filler] * 200))])
+    [article_id] = insert_pending(db, [long_report()])
     worker, log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1")
     wait_for_log(log, "ready.", timeout=90)
     enqueue(services, [article_id])
-    wait_for_log(log, "Task extract.article[", timeout=30)
-    time.sleep(1.5)
+    freeze_mid_task(worker, log, db, article_id)
 
     # The machine is lost: main process and pool at once. Its message stays unacknowledged in Redis
     # (it would come back only after the 15-minute visibility timeout), so the sweep must find it.

