@@ -34,6 +34,9 @@ from tests.conftest import APP_TABLES, ROOT
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 DONE = ("resolved", "no_incident", "failed")
+# The issue asks for 10 s; a longer outage (FAULT_OUTAGE_S=60) outlasts the pool's 30 s wait, so
+# tasks fail with a transient error and are retried with backoff instead of just waiting.
+OUTAGE_S = float(os.environ.get("FAULT_OUTAGE_S", "10"))
 
 
 def _free_port() -> int:
@@ -341,14 +344,14 @@ def test_postgresql_down_for_ten_seconds_mid_run_recovers_by_itself(services, db
     left = len(ids) - finished(db)
     db.close()
     services.cluster.stop()
-    time.sleep(10)
+    time.sleep(OUTAGE_S)
     services.cluster.start()
     restarted_at = time.monotonic()
 
     with psycopg.connect(services.cluster.url, autocommit=True, row_factory=dict_row) as again:
         wait_until(lambda: finished(again) == len(ids), timeout=200,
                    what="every article processed after the database came back")
-        report(f"PostgreSQL down 10s ({left} articles unfinished) -> all processed",
+        report(f"PostgreSQL down {OUTAGE_S:g}s ({left} articles unfinished) -> all processed",
                time.monotonic() - restarted_at)
         assert left > 0, "the outage came too late to matter"
         # The worker met the outage: its pool kept trying to reconnect while tasks waited (or, past the
