@@ -109,6 +109,72 @@ def _count_outcome(name: str, args: Any, since: float) -> None:
                         metrics.PUBLICATION_TO_RECORD_SECONDS.observe(delay)
 
 
+POISON_LIMIT = 3  # runs of one article's extraction that died with their process before it is failed
+
+
+def guard_against_poison_articles(redis_url: str) -> None:
+    """Stop an article whose extraction keeps killing its process from coming back forever.
+
+    Out of memory, a crash in native code or the hard time limit kill the pool process; the message
+    then returns at once (`reject_on_worker_lost`) or via the sweep, and would kill the next process
+    too, for ever. So each start of `extract.article` is counted in Redis and the count cleared when
+    the task returns, whatever it returned: what is left counts runs that died. At POISON_LIMIT the
+    next start marks the article failed (with the reason; `newswatch articles retry` can try it
+    again) and the task, finding it no longer pending, returns at once.
+    """
+    from celery.signals import task_postrun, task_prerun
+
+    clients: dict[str, Any] = {}
+
+    def counter(args: Any) -> tuple[Any, str] | None:
+        if not args or len(args) < 2:
+            return None
+        if "redis" not in clients:
+            import redis
+
+            clients["redis"] = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+        return clients["redis"], f"newswatch:unfinished:extract.article:{int(args[0])}:{int(args[1])}"
+
+    @task_prerun.connect(weak=False)
+    def before(task: Any = None, args: Any = None, **_: Any) -> None:
+        if getattr(task, "name", None) != "extract.article":
+            return
+        try:
+            found = counter(args)
+            if found is None:
+                return
+            client, key = found
+            with client.pipeline() as pipe:
+                started, _ = pipe.incr(key).expire(key, 86400).execute()
+            if int(started) - 1 >= POISON_LIMIT:
+                _fail_article(int(args[0]), int(args[1]), int(started) - 1)
+                client.delete(key)
+        except Exception as exc:  # the guard must never stop a task: Redis or Postgres may be restarting
+            log.warning("poison guard skipped for %s: %s", args, exc)
+
+    @task_postrun.connect(weak=False)
+    def after(task: Any = None, args: Any = None, **_: Any) -> None:
+        if getattr(task, "name", None) != "extract.article":
+            return
+        try:
+            found = counter(args)
+            if found is not None:
+                found[0].delete(found[1])
+        except Exception as exc:
+            log.warning("poison guard could not clear %s: %s", args, exc)
+
+
+def _fail_article(article_id: int, revision: int, died: int) -> None:
+    from db.pool import connection
+
+    reason = (f"extraction killed its worker process {died} times (out of memory, a crash or the time "
+              f"limit); `newswatch articles retry {article_id}` tries again")
+    with connection(timeout=10) as conn:
+        conn.execute("UPDATE articles SET status = 'failed', failure_reason = %s, updated_at = now() "
+                     "WHERE id = %s AND revision = %s AND status = 'pending'", (reason, article_id, revision))
+    log.error("article %s revision %s: %s", article_id, revision, reason)
+
+
 def _warm_up(queues: list[str]) -> None:
     """Load the extraction model before the pool forks, if the extraction stage offers a way to."""
     if "extract" not in queues:
@@ -160,6 +226,8 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
 
     if measured:
         instrument()
+    if "extract" in names:
+        guard_against_poison_articles(settings.redis_url)
     _warm_up(names)
     processes = concurrency or os.cpu_count() or 1
     argv = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -386,3 +387,26 @@ def test_a_whole_worker_killed_mid_extraction_is_replaced_and_the_sweep_finishes
     assert db.execute("SELECT count(*) AS n FROM reports WHERE article_id = %s", (article_id,)).fetchone()["n"] == 1
     history = db.execute("SELECT version, reason FROM incident_versions").fetchall()
     assert [(h["version"], h["reason"]) for h in history] == [(1, "new")]
+
+
+def test_an_article_that_keeps_killing_its_worker_process_is_failed_with_its_reason_not_retried_forever(
+        services, db, processes):
+    from ops.cli.worker import POISON_LIMIT
+
+    [article_id] = insert_pending(db, [long_report()])
+    worker, log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1")
+    wait_for_log(log, "ready.", timeout=90)
+    enqueue(services, [article_id])
+    for kill in range(1, POISON_LIMIT + 1):  # an out-of-memory kill, every time it is tried
+        wait_until(lambda k=kill: log.read_text(errors="replace").count("Task extract.article[") >= k,
+                   timeout=60, what=f"delivery {kill}")
+        freeze_mid_task(worker, log, db, article_id).send_signal(signal.SIGKILL)
+
+    wait_until(lambda: finished(db) == 1, timeout=60, what="the article given up")
+    row = db.execute("SELECT status, failure_reason FROM articles WHERE id = %s", (article_id,)).fetchone()
+    assert row["status"] == "failed"
+    assert f"killed its worker process {POISON_LIMIT} times" in row["failure_reason"]
+    assert worker.poll() is None, "the worker carries on with other work"
+    time.sleep(2)
+    deliveries = re.findall(r"Task extract\.article\[[^\]]+\] received", log.read_text(errors="replace"))
+    assert len(deliveries) == POISON_LIMIT + 1, "not run again after it was given up"
