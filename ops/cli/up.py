@@ -63,7 +63,8 @@ def command(demo: bool, concurrency: int | None, plain: bool, demo_interval: flo
             raise KeyboardInterrupt  # a second Ctrl-C: stop waiting for tasks in hand
         stopping.set()
 
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # SIGHUP too: a closed terminal must not leave the embedded servers running.
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     runtime = Runtime(demo=demo, concurrency=concurrency or os.cpu_count() or 1,
                       demo_interval=demo_interval, live=not plain and sys.stdout.isatty())
     try:
