@@ -80,3 +80,33 @@ def test_articles_with_missing_or_odd_fields_do_not_break_the_batch():
 def test_the_prefilter_lets_casualty_news_through_and_keeps_markets_out():
     assert may_report_incident(SEED_LIKE["title"], SEED_LIKE["text"])
     assert not may_report_incident("Bank raises rates", "The central bank raised interest rates by half a point.")
+
+
+def test_the_event_named_first_wins_a_tie_and_a_capitalised_first_word_is_not_a_place():
+    article = {
+        "id": "w", "published": "2017-03-24", "title": "Tributes paid to victims of bridge attack",
+        "text": ("Tributes have been paid to the four people killed when a man drove a car into pedestrians on "
+                 "Westminster Bridge in London on Wednesday before stabbing a police officer to death. About "
+                 "50 people were injured."),
+    }
+    incident = extract_article(article)[0]
+    assert incident["event_type"] == "vehicle_ramming"
+    assert incident["location"] != "Tributes" and incident["country_code"] == "GB"
+    assert (incident["killed"], incident["injured"], incident["occurred_on"]) == (4, 50, "2017-03-22")
+
+
+def test_one_victim_who_died_later_is_one_killed_on_the_day_of_the_attack():
+    article = {
+        "id": "s", "published": "2018-05-23", "title": "Ex-soldier dies in hospital after being shot",
+        "text": ("A former soldier who was shot in the head outside his home in Belfast last Thursday has died "
+                 "in hospital, police said on Monday."),
+    }
+    incident = extract_article(article)[0]
+    assert (incident["event_type"], incident["killed"], incident["country_code"]) == ("shooting", 1, "GB")
+    assert incident["occurred_on"] == "2018-05-17"
+
+
+def test_markets_reacting_to_an_attack_are_not_the_attack():
+    article = {"id": "m", "published": "2017-05-23", "title": "Stock markets tumble after attack fears",
+               "text": "Shares fell in London on Tuesday as investors reacted to the attack, which killed 22 people."}
+    assert extract_article(article) == []

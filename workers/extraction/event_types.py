@@ -32,7 +32,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "bombing": (r"bomb(?:s|ing|ings|ed|er|ers)?", r"suicide\s+(?:attack|attacker|bomber|blast)", r"car\s+bomb",
                 r"truck\s+bomb", r"explosive(?:s|-laden)?", r"ied", r"detonat\w+", r"blew\s+(?:him|her)self\s+up"),
     "shooting": (rf"shooting{_NOT_A_GUNSHOT}", r"shootings", r"gunfire", r"opened\s+fire",
-                 r"shot\s+dead", r"gunshot", r"shots\s+(?:were\s+)?fired", r"mass\s+shooting", r"shooter"),
+                 r"shot\s+dead", r"gunshot", r"(?:was|were|been|being|got)\s+shot(?!\s+down)", r"shots\s+(?:were\s+)?fired", r"mass\s+shooting", r"shooter"),
     "stabbing": (r"stabb(?:ed|ing|ings)", r"knife\s+attack", r"knifeman", r"knife-wielding", r"machete\s+attack"),
     "vehicle_ramming": (r"(?:ramm(?:ed|ing)|drove|driven|ploughed|plowed|ploughing|smashed|careered|slammed)\s+"
                         r"(?:(?:a|his|her|their|the|rented|hired|white|\w+)\s+){0,3}?(?:into|through)\s+(?:a\s+|the\s+)?"
@@ -129,10 +129,17 @@ def sentence_weight(sentence: Sentence) -> float:
 
 def classify(sentences: Iterable[Sentence]) -> EventGuess | None:
     """The best-scoring event type over the article, or None when nothing names an incident."""
+    sentences = list(sentences)
     scores, best_sentence = type_scores(sentences)
     if not scores:
         return None
-    kind = max(scores, key=lambda k: scores[k])
+    first_named: list[str] = []
+    for sentence in sentences:
+        hits = sorted((m.start(), kind) for kind, pattern in _COMPILED.items() if (m := pattern.search(sentence.text)))
+        first_named.extend(kind for _, kind in hits if kind not in first_named)
+    # On a tie the event named first wins: a story tells what happened before what came of it.
+    order = {kind: n for n, kind in enumerate(first_named)}
+    kind = max(scores, key=lambda k: (round(scores[k], 6), -order.get(k, len(order))))
     sentence = best_sentence.get(kind, (0.0, None))[1]
     return EventGuess(kind, CATEGORY[kind], scores[kind], sentence)
 

@@ -223,6 +223,8 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
             weight *= 0.2  # "a strike in Baghdad last week": another incident's place
         if mention.label == "LOC" and place.kind == "unknown":
             weight *= 0.6  # mountain ranges, seas, regions: wider than the towns the event hit
+        if place.kind == "unknown" and " " not in mention.text and mention.start == mention.sentence.start:
+            weight *= 0.3  # "Tributes were paid...": a capitalised first word the recogniser took for a place
         if _STREET.search(mention.text):
             weight *= 0.5  # a street is where in the town; the town is what readers look for
         after = mention.sentence.text[mention.end - mention.sentence.start:][:40]
@@ -336,7 +338,7 @@ def prepositional_places(sentences: list[Sentence]) -> list[PlaceMention]:
 
 
 _HEADLINE_PLACE = re.compile(
-    r"(?:^|[:,;]\s+|\b(?:in|at)\s+)((?:[A-Z][\w'’.-]+\s+){1,3}?)(?=(?:tram|train|bus|plane|boat|ferry|car|truck|"
+    r"(?:^|[:,;]\s+|\b(?:in|at)\s+)((?-i:(?:[A-Z][\w'’.-]+\s+){1,3}?))(?=(?:tram|train|bus|plane|boat|ferry|car|truck|"
     r"mosque|church|school|hotel|factory|building|tower|mine|bridge|festival|concert|market|terror|suicide|"
     r"gas|chemical|knife|gun|car\s+bomb|van|lorry)?\s*(?:crash|attack|shooting|bombing|blast|explosion|"
     r"fire|earthquake|quake|flood|floods|stabbing|derailment|collapse|stampede|landslide|mudslide|siege|massacre)"
