@@ -32,7 +32,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "bombing": (r"bomb(?:s|ing|ings|ed|er|ers)?", r"suicide\s+(?:attack|attacker|bomber|blast)", r"car\s+bomb",
                 r"truck\s+bomb", r"explosive(?:s|-laden)?", r"ied", r"detonat\w+", r"blew\s+(?:him|her)self\s+up"),
     "shooting": (rf"shooting{_NOT_A_GUNSHOT}", r"shootings", r"gunfire", r"opened\s+fire",
-                 r"shot\s+dead", r"gunshot", r"(?:was|were|been|being|got)\s+shot(?!\s+down)", r"shots\s+(?:were\s+)?fired", r"mass\s+shooting", r"shooter"),
+                 r"shot\s+dead", r"gunshot", r"(?:was|were|been|being|got)\s+shot(?!\s+down)",
+                 r"shots\s+(?:were\s+)?fired", r"mass\s+shooting", r"shooter"),
     "stabbing": (r"stabb(?:ed|ing|ings)", r"knife\s+attack", r"knifeman", r"knife-wielding", r"machete\s+attack"),
     "vehicle_ramming": (r"(?:ramm(?:ed|ing)|drove|driven|ploughed|plowed|ploughing|smashed|careered|slammed)\s+"
                         r"(?:(?:a|his|her|their|the|rented|hired|white|\w+)\s+){0,3}?(?:into|through)\s+(?:a\s+|the\s+)?"
@@ -134,14 +135,14 @@ def classify(sentences: Iterable[Sentence]) -> EventGuess | None:
     if not scores:
         return None
     first_named: list[str] = []
-    for sentence in sentences:
-        hits = sorted((m.start(), kind) for kind, pattern in _COMPILED.items() if (m := pattern.search(sentence.text)))
+    for one in sentences:
+        hits = sorted((m.start(), kind) for kind, pattern in _COMPILED.items() if (m := pattern.search(one.text)))
         first_named.extend(kind for _, kind in hits if kind not in first_named)
     # On a tie the event named first wins: a story tells what happened before what came of it.
     order = {kind: n for n, kind in enumerate(first_named)}
     kind = max(scores, key=lambda k: (round(scores[k], 6), -order.get(k, len(order))))
-    sentence = best_sentence.get(kind, (0.0, None))[1]
-    return EventGuess(kind, CATEGORY[kind], scores[kind], sentence)
+    evidence = best_sentence.get(kind, (0.0, None))[1]
+    return EventGuess(kind, CATEGORY[kind], scores[kind], evidence)
 
 
 def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[str, tuple[float, Sentence]]]:
