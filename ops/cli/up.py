@@ -113,9 +113,9 @@ class Child:
         self.exited_at: float | None = None
 
     def start(self) -> None:
-        with open(self.log_path, "ab") as log:
+        with open(self.log_path, "ab") as out:
             self.process = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.env,
+                self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=self.env,
                 start_new_session=True,  # Ctrl-C reaches `up` only; `up` stops children in order
                 preexec_fn=_die_with_parent,  # only a prctl call (libc loaded beforehand): fork-safe
             )
@@ -279,27 +279,38 @@ class Runtime:
             self.progress.update(self.children)
 
     def stop(self) -> None:
+        try:
+            self._stop_children()
+        finally:  # whatever happened above, the embedded servers must not outlive `up`
+            if self.demo_server is not None:
+                with contextlib.suppress(Exception):
+                    self.demo_server.stop()
+            if self.progress is not None:
+                self.progress.end()
+            from db.pool import close_pool
+
+            close_pool()
+            if self.services is not None:
+                self.services.stop()
+                self.services = None
+            if self._log_file is not None:
+                self._log_file.close()
+        click.echo("stopped: nothing left running")
+
+    def _stop_children(self) -> None:
+        if not self.children:
+            return
         if self.progress is not None:
-            self.progress.note("stopping: workers finish the tasks in hand")
+            self.progress.note("stopping: workers finish the tasks in hand (Ctrl-C again to kill them)")
         for child in self.children:  # all at once: each finishes its own work in hand
             child.terminate()
         deadline = time.monotonic() + 90
-        for child in self.children:
-            child.wait(deadline)
-        if self.demo_server is not None:
-            with contextlib.suppress(Exception):
-                self.demo_server.stop()
-        if self.progress is not None:
-            self.progress.end()
-        from db.pool import close_pool
-
-        close_pool()
-        if self.services is not None:
-            self.services.stop()
-            self.services = None
-        if self._log_file is not None:
-            self._log_file.close()
-        click.echo("stopped: nothing left running")
+        try:
+            for child in self.children:
+                child.wait(deadline)
+        except KeyboardInterrupt:  # a second Ctrl-C: unfinished tasks go back to the queue
+            for child in self.children:
+                child.wait(time.monotonic())
 
 
 _SNAPSHOT_SQL = {
