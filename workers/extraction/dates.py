@@ -109,3 +109,16 @@ def find_dates(text: str, published: date | None) -> list[tuple[date, re.Match[s
         if value is not None:
             out.append((value, found))
     return out
+
+
+_SAID_ON = re.compile(r"\b(?:said|says|told|reported|confirmed|announced)\s+(?:\w+\s+)?(?:on|late\s+on|early\s+on)\s+"
+                      r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+
+
+def statement_day(text: str, published: date | None) -> date | None:
+    """The day of a statement ("police said on Tuesday"), resolved like any weekday."""
+    found = _SAID_ON.search(text)
+    if not found or published is None:
+        return None
+    back = (published.weekday() - _WEEKDAYS.index(found.group(1).lower())) % 7
+    return published - timedelta(days=back)

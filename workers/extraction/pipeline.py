@@ -243,6 +243,13 @@ def _occurred_on(sentences: Sequence[Sentence], event_sentences: list[set[tuple[
         for sentence in window:
             if (sentence.source, sentence.index) in wanted and _TIME_OF_DAY.search(sentence.text):
                 return published, sentence
+    # Only the day of a statement about the toll is named ("the Red Cross said on Tuesday"): a fresh
+    # report, so the event is that day at the latest.
+    for sentence in window:
+        if (sentence.source, sentence.index) in event_sentences[0] and sentence.index < 3:
+            said = dates.statement_day(sentence.text, published)
+            if said and (published is None or published - timedelta(days=3) <= said <= published):
+                return said, sentence
     # A retrospective names the day in full ("on 26 December 2004"): only then an old day stands.
     for wanted in event_sentences:
         for sentence in window:
