@@ -289,8 +289,6 @@ _AMBIGUOUS_COUNTRIES = {"chad", "jordan", "georgia", "turkey", "guinea", "niger"
 
 @lru_cache(maxsize=1)
 def _country_pattern() -> re.Pattern[str]:
-    countries, _, _ = _gazetteer()
-    del countries  # names are taken in their written form below, not the normalised keys
     import pycountry
 
     names = set()
