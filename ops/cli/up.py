@@ -229,6 +229,8 @@ class Runtime:
                                f"a new article every {self.demo_interval:g}s")
         if settings.metrics_port:
             self._serve_metrics(settings)
+        self.progress.note("meanwhile, in another terminal: newswatch status, newswatch incidents list, "
+                           "newswatch incidents show ID")
         self.progress.note(f"logs in {logs}; Ctrl-C stops everything")
         self.progress.begin()
 
