@@ -19,6 +19,7 @@ def restore_root_logger():
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    logging.captureWarnings(False)
 
 
 def test_a_password_inside_a_database_url_is_masked():
