@@ -180,12 +180,11 @@ def _warm_up(queues: list[str]) -> None:
     if "extract" not in queues:
         return
     import importlib
-    import logging
 
     module = importlib.import_module("workers.extract_task")
     warm = getattr(module, "warm_up", None)
     if callable(warm):
-        logging.getLogger("newswatch.worker").info("loading the extraction model before forking")
+        log.info("loading the extraction model before forking")
         warm()
 
 
