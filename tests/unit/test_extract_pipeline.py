@@ -110,3 +110,16 @@ def test_markets_reacting_to_an_attack_are_not_the_attack():
     article = {"id": "m", "published": "2017-05-23", "title": "Stock markets tumble after attack fears",
                "text": "Shares fell in London on Tuesday as investors reacted to the attack, which killed 22 people."}
     assert extract_article(article) == []
+
+
+def test_a_death_in_a_crash_at_a_stated_age_is_still_an_accident():
+    article = {"id": "c", "published": "2018-03-02", "title": "Racing driver dies in road crash",
+               "text": "The former racing driver died in a road crash near Turin on Thursday at the age of 50."}
+    incident = extract_article(article)[0]
+    assert (incident["event_type"], incident["killed"], incident["country_code"]) == ("road_crash", 1, "IT")
+
+
+def test_a_political_debate_after_a_shooting_is_not_the_shooting():
+    article = {"id": "p", "published": "2017-10-04", "title": "Senate debates gun control after Las Vegas shooting",
+               "text": "Senators clashed over gun laws on Tuesday after a gunman killed 58 people in Las Vegas."}
+    assert extract_article(article) == []

@@ -64,14 +64,15 @@ _ASPECT = re.compile(
     r"\b(?:aid|costs?|charity|charities|benefit|concert|gig|relief|appeal|fund(?:s|raising|raiser)?|donat\w+|"
     r"economy|economic|shares|banks?|insurers?|insurance|tourism|trial|(?:in|to)\s+court|court\s+(?:case|hears|told)|"
     r"sued?|lawsuit|inquiry|inquest|jailed|sentenced|convicted|guilty|acquitted|"
-    r"movie|film|song|charity\s+single|album|award|TV\s+(?:show|special))\b",
+    r"movie|film|song|charity\s+single|album|award|TV\s+(?:show|special)|"
+    r"gun\s+(?:control|laws?|rights)|legislation|bill|debates?|lawmakers|Congress|Senate|parliament|MPs)\b",
     re.IGNORECASE,
 )
 _HARM_IN_TITLE = re.compile(r"\b(?:killed|kills|killing|dead|die[sd]?|deaths?|injured|wounded|hurt|toll)\b",
                             re.IGNORECASE)
 _NATURAL_DEATH = re.compile(
     r"\b(?:natural\s+causes|cause\s+of\s+death\s+appeared\s+to\s+be\s+natural|heart\s+attack|stroke|"
-    r"cancer|long\s+illness|short\s+illness|died\s+peacefully|a\s+coma|age\s+of\s+\d+|aged\s+\d+\s*,?\s+"
+    r"cancer|long\s+illness|short\s+illness|died\s+peacefully|a\s+coma|aged\s+\d+\s*,?\s+"
     r"(?:after|following)\s+(?:a|an)\s+(?:illness|battle))\b",
     re.IGNORECASE,
 )
