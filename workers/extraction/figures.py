@@ -178,9 +178,8 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
             if any(span[0] < b and a < span[1] for a, b in taken):
                 return
             taken.append(span)
+            # A "which killed ten" clause (`relative`) is judged later, against the main event's type.
             excluded = _excluded(sentence, span[0], span[1])
-            if relative and excluded is None:
-                excluded = None  # decided later against the main event type
             figures.append(Figure(field, quantity, sentence, sentence.start + start, sentence.start + end,
                                   update, weak, excluded, relative))
 
