@@ -123,3 +123,19 @@ def test_a_political_debate_after_a_shooting_is_not_the_shooting():
     article = {"id": "p", "published": "2017-10-04", "title": "Senate debates gun control after Las Vegas shooting",
                "text": "Senators clashed over gun laws on Tuesday after a gunman killed 58 people in Las Vegas."}
     assert extract_article(article) == []
+
+
+def test_a_country_written_after_the_place_settles_a_namesake():
+    article = {"id": "s", "published": "2019-02-01", "title": "Car crash in Surrey kills two",
+               "text": "Two men died when their car crashed on the A3 in Surrey, England, on Wednesday, police said."}
+    incident = extract_article(article)[0]
+    assert (incident["location"], incident["country_code"], incident["killed"]) == ("Surrey", "GB", 2)
+
+
+def test_a_warehouse_fire_is_a_fire():
+    article = {"id": "f", "published": "2019-02-21", "title": "Fire at Dhaka chemical warehouse kills 70",
+               "text": ("At least 70 people were killed when a fire ripped through a chemical warehouse in an old "
+                        "part of Dhaka late on Wednesday, officials said.")}
+    incident = extract_article(article)[0]
+    assert (incident["event_type"], incident["country_code"], incident["killed"]) == ("fire", "BD", 70)
+    assert incident["occurred_on"] == "2019-02-20"

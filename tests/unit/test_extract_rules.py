@@ -92,3 +92,10 @@ def test_an_explosion_the_police_say_was_not_an_attack_stays_an_accident():
             "terrorism and said a gas leak was the likely cause.")
     guess = event_types.classify(split_sentences(text))
     assert guess is not None and guess.event_type == "explosion"
+
+
+@pytest.mark.parametrize("text", ["Soldiers opened fire at the protesters.", "The ceasefire held overnight.",
+                                  "The minister came under fire in parliament."])
+def test_figurative_or_gunfire_uses_of_fire_are_not_a_fire(text):
+    guess = event_types.classify(split_sentences(text))
+    assert guess is None or guess.event_type != "fire"

@@ -157,6 +157,7 @@ class Located:
 
 
 _BIG_CITY = 100_000
+_STATED_CONTAINER = re.compile(r"^\s*,\s*(?:the\s+)?([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})")
 _CONTAINER_AFTER = re.compile(r"^\s*,\s*(?:the\s+)?(?:(?:north|south|east|west|central|northern|southern|eastern|"
                               r"western)\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?(?:\s+(?:province|state|county|"
                               r"region|district|prefecture))?\b")
@@ -207,6 +208,7 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
     prefer = {code for code, score in countries.items() if score >= 1.0}
     scores: dict[str, float] = defaultdict(float)
     first: dict[str, PlaceMention] = {}
+    stated_country: dict[str, str] = {}
     for mention in mentions:
         if mention.label == "NORP" and demonym_country(mention.text):
             continue
@@ -228,6 +230,12 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
         if _STREET.search(mention.text):
             weight *= 0.5  # a street is where in the town; the town is what readers look for
         after = mention.sentence.text[mention.end - mention.sentence.start:][:40]
+        # "in Surrey, England", "in Birmingham, Alabama": the writer names the country; that settles it.
+        stated = _STATED_CONTAINER.match(after)
+        if stated and key not in stated_country:
+            container = resolve(stated.group(1))
+            if container.kind in ("country", "state") and container.country_code:
+                stated_country[key] = container.country_code
         if _CONTAINER_AFTER.match(after):
             weight *= 1.5  # "in Baoding, Hebei province": the place before the comma is inside the other
         scores[key] += weight * _SPECIFICITY[place.kind]
@@ -249,6 +257,8 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
     mention = first[best]
     place = resolved[mention.text]
     code = place.country_code
+    if best in stated_country:
+        code = stated_country[best]
     if code is None or (countries and countries.get(code, 0) < 0.25 * max(countries.values())):
         code = max(countries, key=lambda c: countries[c]) if countries else code
     name = _REGION_WORDS.sub("", mention.text).strip(" ,") if place.kind == "region" else mention.text
