@@ -119,3 +119,20 @@ def test_a_single_unnamed_victim_in_other_words_is_one_killed(text):
 
 def test_someone_hurt_is_not_a_single_death():
     assert find_single_victim(split_sentences("A woman who was injured in the crash is recovering.")) is None
+
+
+@pytest.mark.parametrize(("text", "killed", "injured"), [
+    ("The number of dead climbed to 12.", 12, None),
+    ("The toll stood at 12 on Sunday.", 12, None),
+    ("12 people are confirmed to have died.", 12, None),
+    ("The blast killed a dozen people.", 12, None),
+    ("At least three people have died and more than 20 are missing.", 3, None),
+    ("It killed two and left 15 injured.", 2, 15),
+    ("Police said the gunman shot and killed four people.", 4, None),
+    ("Scores of people were wounded.", None, 40),
+    ("Nine people, including two children, were among the dead.", None, None),
+    ("The attack killed nine people, eight of them civilians.", 9, None),
+    ("Two firefighters were among 16 people injured.", None, 16),
+])
+def test_wire_service_phrasings_give_the_right_figures(text, killed, injured):
+    assert figures_of(text) == (killed, injured)
