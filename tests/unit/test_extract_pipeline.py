@@ -139,3 +139,21 @@ def test_a_warehouse_fire_is_a_fire():
     incident = extract_article(article)[0]
     assert (incident["event_type"], incident["country_code"], incident["killed"]) == ("fire", "BD", 70)
     assert incident["occurred_on"] == "2019-02-20"
+
+
+def test_a_near_miss_with_nobody_hurt_is_not_an_incident():
+    article = {"id": "n", "published": "2017-05-10", "title": "Plane makes emergency landing, nobody hurt",
+               "text": ("A passenger jet made an emergency landing at Dublin airport after an engine fire on "
+                        "Tuesday. All 180 passengers and crew escaped unhurt, and no one was injured.")}
+    assert extract_article(article) == []
+
+
+def test_an_aftermath_story_under_a_neutral_headline_keeps_its_incident():
+    article = {"id": "a", "published": "2017-06-02",
+               "title": "Investigators examine signal records",
+               "text": ("The signalman, a 51-year-old man, was questioned as the last of the nine dead was named. "
+                        "Investigators said the train had passed a red signal. More than 40 people were injured "
+                        "when the train derailed outside Leeds on Wednesday.")}
+    incident = extract_article(article)[0]
+    assert (incident["event_type"], incident["killed"], incident["injured"]) == ("rail_crash", 9, 40)
+    assert incident["occurred_on"] == "2017-05-31"

@@ -115,10 +115,15 @@ _SAID_ON = re.compile(r"\b(?:said|says|told|reported|confirmed|announced)\s+(?:\
                       r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
 
 
+# "over the past three days", "this week": a toll gathered over a spell has no single day.
+_SPELL = re.compile(r"\b(?:(?:over|in|during)\s+the\s+(?:past|last)\s+\w+\s+(?:days|weeks|months)|since|this\s+week|"
+                    r"recent\s+days|so\s+far)\b", re.IGNORECASE)
+
+
 def statement_day(text: str, published: date | None) -> date | None:
     """The day of a statement ("police said on Tuesday"), resolved like any weekday."""
     found = _SAID_ON.search(text)
-    if not found or published is None:
+    if not found or published is None or _SPELL.search(text):
         return None
     back = (published.weekday() - _WEEKDAYS.index(found.group(1).lower())) % 7
     return published - timedelta(days=back)

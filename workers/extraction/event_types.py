@@ -61,7 +61,9 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "explosion": (r"explosion", r"exploded", r"blast", r"gas\s+leak", r"fireworks"),
     "fire": (r"fire\s+broke\s+out", r"blaze", r"engulfed", r"caught\s+fire", r"went\s+up\s+in\s+flames",
              r"(?:house|building|factory|hotel|hospital|apartment|tower|club|nightclub|warehouse|market)\s+fire",
-             r"(?<!opened\s)(?<!open\s)(?<!cease)fire\s+(?:at|in|on)\s+(?:a|an|the|(?-i:[A-Z])\w+)",
+             r"(?<!opened\s)(?<!open\s)(?<!cease)fire\s+(?:at|in|on)\s+(?:a|an|the|(?!(?:monday|tuesday|wednesday|"
+             r"thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|"
+             r"november|december)\b)(?-i:[A-Z])\w+)",
              r"fire\s+(?:ripped|tore|swept|raged|spread|gutted|destroyed)", r"burned\s+down", r"firefighters",
              r"(?:killed|died|dies|dead|trapped|injured|hurt)\s+in\s+(?:a|the)\s+(?:\w+\s+)?(?:fire|blaze)"),
     "structural_collapse": (rf"{_STRUCTURE}s?\s+(?:\w+\s+){{0,2}}?(?:collaps(?:e|ed|es|ing)|caved\s+in|gave\s+way)",

@@ -68,6 +68,12 @@ _ASPECT = re.compile(
     r"gun\s+(?:control|laws?|rights)|legislation|bill|debates?|lawmakers|Congress|Senate|parliament|MPs)\b",
     re.IGNORECASE,
 )
+_NO_HARM = re.compile(
+    r"\b(?:(?:no\s+one|no-one|nobody|none)\s+(?:was|were|has\s+been|had\s+been|is)\s+(?:\w+\s+)?(?:hurt|injured|"
+    r"killed|harmed)|no\s+(?:injuries|casualties|deaths|fatalities)|(?:escaped|was|were)\s+unhurt|unharmed|"
+    r"unscathed|nobody\s+hurt)\b",
+    re.IGNORECASE,
+)
 _HARM_IN_TITLE = re.compile(r"\b(?:killed|kills|killing|dead|die[sd]?|deaths?|injured|wounded|hurt|toll)\b",
                             re.IGNORECASE)
 _NATURAL_DEATH = re.compile(
@@ -187,18 +193,25 @@ def _is_incident(event: event_types.EventGuess, lead: list[Sentence], found: lis
     """Is the article mainly about one harmful event? The headline and lead must name the event,
     and someone must have been hurt, killed, trapped or taken."""
     lead_scores, _ = event_types.type_scores(lead)
-    if lead_scores.get(event.event_type, 0.0) < 2.0:
-        return False
     lead_figures = [f for f in found if f.excluded is None and (f.sentence.source == "title" or f.sentence.index < 6)]
+    # An aftermath story ("police check the driver's phone") may name its event only further down,
+    # but then it opens with the toll and the article as a whole is plainly about that event.
+    opening = [f for f in strong_figures(lead_figures) if f.sentence.source == "text" and f.sentence.index < 2]
+    aftermath = bool(opening) and event.score >= 1.5
+    if lead_scores.get(event.event_type, 0.0) < 2.0 and not aftermath:
+        return False
     harm = bool(lead_figures) or any(_CASUALTY_WORD.search(s.text) for s in lead if s.source == "title" or s.index < 3)
     if not harm:
+        return False
+    # "All 180 on board escaped unhurt": a near miss, unless the opening still counts victims.
+    if not strong_figures(lead_figures) and any(_NO_HARM.search(s.text) for s in lead
+                                                 if s.source == "title" or s.index < 3):
         return False
     # The headline of a story about an incident names it or its harm; otherwise the opening must
     # state a figure for it. "UK troops on standby" mentioning a massacre further down is not one.
     title_signal = bool(event_types.ANY_TRIGGER.search(title) or _CASUALTY_WORD.search(title))
-    opening = [f for f in strong_figures(lead_figures) if f.sentence.source == "text" and f.sentence.index < 2]
     opening_trigger = any(event_types.ANY_TRIGGER.search(s.text) for s in lead if s.source == "text" and s.index < 3)
-    if title.strip() and not title_signal and not (opening and opening_trigger):
+    if title.strip() and not title_signal and not (opening and (opening_trigger or aftermath)):
         return False
     # Stories about the aid, the costs, a benefit concert, a trial or a film of an incident are
     # about something else, unless the headline itself counts the harm.
