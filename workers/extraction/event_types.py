@@ -36,7 +36,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                  r"shots\s+(?:were\s+)?fired", r"mass\s+shooting", r"shooter"),
     "stabbing": (r"stabb(?:ed|ing|ings)", r"knife\s+attack", r"knifeman", r"knife-wielding", r"machete\s+attack"),
     "vehicle_ramming": (r"(?:ramm(?:ed|ing)|drove|driven|ploughed|plowed|ploughing|smashed|careered|slammed)\s+"
-                        r"(?:(?:a|his|her|their|the|rented|hired|white|\w+)\s+){0,3}?(?:into|through)\s+(?:a\s+|the\s+)?"
+                        r"(?:(?:a|his|her|their|the|rented|hired|white|\w+)\s+){0,3}?(?:into|through)\s+"
+                        r"(?:a\s+|the\s+)?"
                         r"(?:crowds?|pedestrians|people|shoppers|worshippers|cyclists|revellers|tourists|group)",
                         r"mow(?:ed|s|ing)?\s+down", r"vehicle\s+attack", r"(?:truck|van|lorry|car)\s+attack",
                         r"vehicle-ramming", r"ramming\s+attack"),
@@ -103,7 +104,8 @@ _DELIBERATE = re.compile(r"\b(?:attack|attacker|terror\w*|suicide|militant|insur
                          r"claimed\s+responsibility)\b", re.IGNORECASE)
 # "Police ruled out terrorism": words of attack that deny one.
 _NOT_DELIBERATE = re.compile(r"\b(?:ruled\s+out|not\s+(?:being\s+)?treated\s+as|"
-                             r"no\s+(?:sign|evidence|indication|suggestion)\s+of|not\s+(?:believed\s+to\s+be\s+)?(?:terror|an\s+attack|deliberate|suspicious))",
+                             r"no\s+(?:sign|evidence|indication|suggestion)\s+of|"
+                             r"not\s+(?:believed\s+to\s+be\s+)?(?:terror|an\s+attack|deliberate|suspicious))",
                              re.IGNORECASE)
 _GENERIC_CRASH = re.compile(r"\b(?:crash(?:ed|es)?|overturned|collided|collision|plunged|killed|dead|died|injured)\b",
                             re.IGNORECASE)

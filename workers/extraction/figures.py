@@ -42,8 +42,14 @@ _PEOPLE = (r"(?:men|women|boys|girls|children|adults|people|persons|others|passe
 # "At least seven people were killed", "103 people have been reported dead", "Six men and one
 # woman died", "more than 50 taken to hospital", "Seven dead and 50 injured".
 _SUBJECT = re.compile(
-    rf"(?P<num>{NUMBER})(?:\s+of(?=\s+(?:[\w-]+\s+)?{_PEOPLE}))?(?:\s+passengers\s+and\s+crew)?(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"
-    rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)(?:,[^,.;]{{1,40}},)?(?:\s+(?:who|that))?(?:\s+(?:{_AUX}|known|presumed|understood|confirmed)){{0,5}}\s+"
+    rf"(?P<num>{NUMBER})"
+    rf"(?:\s+of(?=\s+(?:[\w-]+\s+)?{_PEOPLE}))?"              # "dozens of people"
+    r"(?:\s+passengers\s+and\s+crew)?"
+    rf"(?P<plus>\s+{_PEOPLE}\s+and\s+(?:{NUMBER}))?"            # "six men and one woman"
+    rf"(?P<gap>(?:\s+{_GAP}){{0,4}}?)"                            # "people", "more passengers"
+    r"(?:,[^,.;]{1,40},)?"                                        # ", including children,"
+    r"(?:\s+(?:who|that))?"
+    rf"(?:\s+(?:{_AUX}|known|presumed|understood|confirmed)){{0,5}}\s+"
     rf"(?:(?P<killed>{_KILLED})|(?P<injured>{_INJURED})|(?P<shot>{_SHOT}))\b",
     re.IGNORECASE,
 )
