@@ -18,9 +18,15 @@ stamp="$VENV/.newswatch-installed"
 extras=${NEWSWATCH_EXTRAS:-}
 want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1) $extras"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "installing newswatch${extras:+[$extras]} and its dependencies" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT${extras:+[$extras]}" >&2
+    echo "installing newswatch${extras:+[$extras]} and its dependencies (a minute or two the first time)" >&2
+    log="$VENV/install.log"
+    if ! { "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade pip \
+           && "$VENV/bin/python" -m pip install --disable-pip-version-check -e "$ROOT${extras:+[$extras]}"; } \
+           >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        echo "installing failed; the whole log is in $log" >&2
+        exit 1
+    fi
     echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"
