@@ -157,3 +157,12 @@ def test_an_aftermath_story_under_a_neutral_headline_keeps_its_incident():
     incident = extract_article(article)[0]
     assert (incident["event_type"], incident["killed"], incident["injured"]) == ("rail_crash", 9, 40)
     assert incident["occurred_on"] == "2017-05-31"
+
+
+def test_a_common_noun_that_is_also_a_town_abroad_is_not_the_place():
+    article = {"id": "t", "published": "2018-12-23", "title": "Tsunami kills hundreds in Indonesia",
+               "text": ("A tsunami struck coastal towns around the Sunda Strait in Indonesia on Saturday night, "
+                        "killing at least 222 people and injuring 843, officials said.")}
+    incident = extract_article(article)[0]
+    assert incident["location"] != "Tsunami" and incident["country_code"] == "ID"
+    assert (incident["killed"], incident["injured"], incident["occurred_on"]) == (222, 843, "2018-12-22")

@@ -84,6 +84,12 @@ _NATURAL_DEATH = re.compile(
 )
 
 
+def _lower_case_words(text: str) -> frozenset[str]:
+    """Words the text writes in lower case in running prose: common nouns, whatever a headline
+    capitalises. Only after a word and a space, so "#croydon" or ".../croydon-tram" do not count."""
+    return frozenset(re.findall(r"(?<=[A-Za-z,;:] )([a-z][a-z'’]+)(?![\w'’/-])", text))
+
+
 def _sentences(doc: Any, source: str) -> list[Sentence]:
     return [Sentence(s.text, s.start_char, source, i) for i, s in enumerate(doc.sents) if s.text.strip()]
 
@@ -146,7 +152,7 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
         _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
         + places.country_mentions(sentences) + places.prepositional_places(sentences)
         + places.headline_places(title_sentences, perpetrators.KNOWN), sentences),
-        event_sentences, figures.ELSEWHERE)
+        event_sentences, figures.ELSEWHERE, _lower_case_words(text))
     claim = perpetrators.find_claims(sentences)
 
     evidence = [e for e in (

@@ -157,6 +157,8 @@ class Located:
 
 
 _BIG_CITY = 100_000
+_ORIGIN = re.compile(r"\b(?:from|native\s+of|resident\s+of|born\s+in|lived\s+in|lives\s+in)\s+(?:the\s+)?$",
+                     re.IGNORECASE)
 _STATED_CONTAINER = re.compile(r"^\s*,\s*(?:the\s+)?([A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})")
 _CONTAINER_AFTER = re.compile(r"^\s*,\s*(?:the\s+)?(?:(?:north|south|east|west|central|northern|southern|eastern|"
                               r"western)\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?(?:\s+(?:province|state|county|"
@@ -189,12 +191,14 @@ def _weight(sentence: Sentence) -> float:
 
 
 def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
-           elsewhere: re.Pattern[str] | None = None) -> Located:
+           elsewhere: re.Pattern[str] | None = None, common_words: frozenset[str] = frozenset()) -> Located:
     """Choose the incident's place: named often, early, after "in"/"at", in sentences about the
-    event, and specific (a town beats its country)."""
+    event, and specific (a town beats its country). `common_words` are words the article also
+    writes in lower case: "Mine collapse" and "Tsunami kills" name towns in the gazetteer, but the
+    article's "a coal mine", "a tsunami" show they are common nouns here."""
     countries: dict[str, float] = defaultdict(float)
     resolved: dict[str, Place] = {}
-    mentions = [m for m in mentions if _credible(m)]
+    mentions = [m for m in mentions if _credible(m) and m.text.lower() not in common_words]
     for mention in mentions:
         if mention.label == "NORP" and demonym_country(mention.text):
             countries[demonym_country(mention.text) or ""] += 0.3 * _weight(mention.sentence)
@@ -205,6 +209,7 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
             countries[place.country_code] += _weight(mention.sentence)
         elif place.kind == "state" and place.country_code:
             countries[place.country_code] += 0.8 * _weight(mention.sentence)
+    named = dict(countries)  # countries the article names outright (not through its towns)
     prefer = {code for code, score in countries.items() if score >= 1.0}
     scores: dict[str, float] = defaultdict(float)
     first: dict[str, PlaceMention] = {}
@@ -219,6 +224,8 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
         before = mention.sentence.text[: mention.start - mention.sentence.start]
         if _PREPOSITION.search(before):
             weight *= 1.5
+        elif _ORIGIN.search(before):
+            weight *= 0.4  # "a 42-year-old man from Beckenham": where someone lives, not where it happened
         if (mention.sentence.source, mention.sentence.index) in event_sentences:
             weight *= 1.5
         if elsewhere is not None and elsewhere.search(mention.sentence.text):
@@ -259,6 +266,10 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
     code = place.country_code
     if best in stated_country:
         code = stated_country[best]
+    elif named and code not in named and max(named.values()) >= 3.0:
+        # A town abroad that shares its name with the place meant ("Tsunami" is a town in Japan): the
+        # country the article names outright, and often, wins over one nothing else supports.
+        code = max(named, key=lambda c: named[c])
     if code is None or (countries and countries.get(code, 0) < 0.25 * max(countries.values())):
         code = max(countries, key=lambda c: countries[c]) if countries else code
     name = _REGION_WORDS.sub("", mention.text).strip(" ,") if place.kind == "region" else mention.text
@@ -323,7 +334,7 @@ def country_mentions(sentences: list[Sentence]) -> list[PlaceMention]:
 
 
 _AFTER_PREPOSITION = re.compile(
-    r"\b(?:in|at|near|outside|of|from)\s+(?:the\s+)?(?:(?:city|town|village|capital|port)\s+of\s+)?"
+    r"\b(?:in|at|near|outside|of)\s+(?:the\s+)?(?:(?:city|town|village|capital|port)\s+of\s+)?"
     r"([A-Z][\w'’]+(?:[\s-](?:[A-Z][\w'’]+|i|e|el|al|de|la))*)")
 
 
