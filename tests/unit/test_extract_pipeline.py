@@ -166,3 +166,13 @@ def test_a_common_noun_that_is_also_a_town_abroad_is_not_the_place():
     incident = extract_article(article)[0]
     assert incident["location"] != "Tsunami" and incident["country_code"] == "ID"
     assert (incident["killed"], incident["injured"], incident["occurred_on"]) == (222, 843, "2018-12-22")
+
+
+def test_a_court_story_about_an_old_attack_is_not_an_incident_but_an_old_attack_recalled_is_historical():
+    charged = {"id": "c", "published": "2019-07-16", "title": "Man charged over 1998 market bombing",
+               "text": "A man has been charged over the 1998 bombing of a market in Omagh, which killed 29 people."}
+    assert extract_article(charged) == []
+    recalled = {"id": "r", "published": "2019-07-16", "title": "Survivors recall 1998 market bombing that killed 29",
+                "text": "Survivors of the 1998 bombing of a market in Omagh, which killed 29 people, met on Monday."}
+    incident = extract_article(recalled)[0]
+    assert incident["historical"] is True and incident["killed"] == 29

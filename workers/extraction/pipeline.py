@@ -84,6 +84,28 @@ _NATURAL_DEATH = re.compile(
 )
 
 
+_LEGAL = re.compile(r"\b(?:charged|arrested|arrest|court|trial|jailed|sentenced|convicted|guilty|acquitted|"
+                    r"inquest|inquiry|extradited|appeal|compensation|lawsuit|sued?)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+def _old_year(lead: list[Sentence], published: date | None) -> int | None:
+    """A year before publication right beside the event ("the 1998 bombing", "the crash in 2009")
+    in the headline or opening: the incident is an old one."""
+    if published is None:
+        return None
+    for sentence in lead:
+        if sentence.source == "text" and sentence.index > 1:
+            continue
+        for found in _YEAR.finditer(sentence.text):
+            year = int(found.group(1))
+            if year < published.year:
+                around = sentence.text[max(0, found.start() - 30):found.end() + 30]
+                if event_types.ANY_TRIGGER.search(around):
+                    return year
+    return None
+
+
 def _lower_case_words(text: str) -> frozenset[str]:
     """Words the text writes in lower case in running prose: common nouns, whatever a headline
     capitalises. Only after a word and a space, so "#croydon" or ".../croydon-tram" do not count."""
@@ -142,12 +164,18 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     injured = figures.choose(found, "injured")
     if not _is_incident(event, lead, found, killed, injured, title):
         return []
+    old_year = _old_year(lead, published)
+    if old_year and _LEGAL.search(title):
+        return []  # "Man charged over 1998 bombing": a court story about an old crime
 
     figure_sentences = {(f.sentence.source, f.sentence.index) for f in found if f.excluded is None}
     trigger_sentences = {(s.source, s.index) for s in sentences if event_types.ANY_TRIGGER.search(s.text)}
     event_sentences = figure_sentences | trigger_sentences
     own_type = {(s.source, s.index) for s in sentences if event_types.names_type(event.event_type, s.text)}
     occurred, date_sentence = _occurred_on(sentences, [own_type | figure_sentences, trigger_sentences], published)
+    if old_year is not None and occurred is not None and occurred.year != old_year:
+        # "Survivors of the 1998 bombing met on Monday": Monday is the anniversary, not the attack.
+        occurred, date_sentence = None, None
     located = places.locate(places.all_occurrences(
         _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
         + places.country_mentions(sentences) + places.prepositional_places(sentences)
@@ -166,6 +194,7 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
                   claim.sentence) if (claim.claimed_by or claim.perpetrator or claim.no_claim) else {},
     ) if e]
     historical = bool(occurred and published and occurred < published - timedelta(days=HISTORICAL_DAYS))
+    historical = historical or (occurred is None and old_year is not None)
     incident: dict[str, Any] = {
         "category": event.category,
         "event_type": event.event_type,
