@@ -4,8 +4,8 @@
 them missing) and returns, for each, the list of INCIDENT dicts of the `newswatch extract`
 contract (design.md): the main incident first, with "primary": true; [] when there is none.
 
-spaCy is loaded once per process with only what the rules read: sentences (the fast `senter`
-instead of the parser) and named entities, plus an EntityRuler that knows armed groups.
+spaCy is loaded once per process with only what the rules read: sentences (the rule-based
+`sentencizer` instead of the parser) and named entities, plus an EntityRuler that knows armed groups.
 """
 
 from __future__ import annotations
@@ -34,8 +34,11 @@ def get_nlp() -> Any:
     if _nlp is None:
         import spacy
 
-        nlp = spacy.load(MODEL, exclude=["lemmatizer", "attribute_ruler", "tagger", "parser"])
-        nlp.enable_pipe("senter")
+        # Sentences come from punctuation rules, not the statistical `senter`: in this model senter is
+        # the only reader of the shared tok2vec (NER has its own), so dropping both makes spaCy about a
+        # third faster with the same results on the labelled articles.
+        nlp = spacy.load(MODEL, exclude=["lemmatizer", "attribute_ruler", "tagger", "parser", "senter", "tok2vec"])
+        nlp.add_pipe("sentencizer", first=True)
         ruler: Any = nlp.add_pipe("entity_ruler", before="ner")
         ruler.add_patterns([{"label": "ORG", "pattern": group} for group in perpetrators.KNOWN_GROUPS])
         _nlp = nlp
