@@ -99,3 +99,39 @@ def test_an_explosion_the_police_say_was_not_an_attack_stays_an_accident():
 def test_figurative_or_gunfire_uses_of_fire_are_not_a_fire(text):
     guess = event_types.classify(split_sentences(text))
     assert guess is None or guess.event_type != "fire"
+
+
+def test_an_attack_with_victims_but_no_method_named_is_an_armed_assault():
+    text = ("Gunfight at the border post. An attack on a border post in the north killed nine guards and "
+            "wounded four overnight, the army said.")
+    guess = event_types.classify(split_sentences(text.replace("Gunfight", "Raid")))
+    assert guess is not None and guess.event_type == "armed_assault" and guess.category == "attack"
+
+
+def test_a_named_method_beats_the_generic_attack_however_often_attack_is_said():
+    text = ("Car bomb hits market. The attack killed 14 people. The attack wounded dozens more. "
+            "Officials said the attack was the deadliest this year.")
+    guess = event_types.classify(split_sentences(text))
+    assert guess is not None and guess.event_type == "bombing"
+
+
+@pytest.mark.parametrize("text", [
+    "The singer died of a heart attack at his home, his family said.",
+    "The opposition launched an attack on the government's budget, saying it killed growth.",
+])
+def test_attacks_that_are_illness_or_words_are_no_incident(text):
+    guess = event_types.classify(split_sentences(text))
+    assert guess is None or guess.category != "attack"
+
+
+def test_a_descriptor_is_not_the_name_of_the_claiming_group():
+    claim = perpetrators.find_claims(split_sentences(
+        "Militant group claims bus station bombing. A militant group has claimed the bombing, which killed "
+        "nine. The group, which calls itself the Valley Liberation Front, said it carried out the attack."))
+    assert claim.claimed_by == "Valley Liberation Front"
+
+
+def test_a_claim_by_an_unnamed_group_names_no_one():
+    claim = perpetrators.find_claims(split_sentences(
+        "Islamist group claims attack on convoy that killed six soldiers."))
+    assert claim.claimed_by is None

@@ -107,6 +107,13 @@ _NOT_DELIBERATE = re.compile(r"\b(?:ruled\s+out|not\s+(?:being\s+)?treated\s+as|
                              r"no\s+(?:sign|evidence|indication|suggestion)\s+of|"
                              r"not\s+(?:believed\s+to\s+be\s+)?(?:terror|an\s+attack|deliberate|suspicious))",
                              re.IGNORECASE)
+# An attack whose method is not named; "heart attack" and attacks in words or on goal are not.
+_GENERIC_ATTACK = re.compile(r"(?<!heart\s)(?<!panic\s)(?<!asthma\s)\b(?:attack(?:s|ed)?|ambush(?:ed|es)?|"
+                             r"raid(?:s|ed)?|assault(?:s|ed)?)\b(?!\s+(?:on|against)\s+(?:the\s+)?(?:plan|policy|"
+                             r"record|government'?s?|bill|proposals?|decision|budget|claims?|goal))", re.IGNORECASE)
+_AFTER_ATTACK = re.compile(
+    r"\b(?:after|following|amid|since|over|fears?\s+of)\s+(?:\w+\s+){0,2}?(?:attack|raid|assault)", re.IGNORECASE)
+_VICTIMS = re.compile(r"\b(?:killed|killing|dead|died|wounded|wounding|injured|injuring|casualties)\b", re.IGNORECASE)
 _GENERIC_CRASH = re.compile(r"\b(?:crash(?:ed|es)?|overturned|collided|collision|plunged|killed|dead|died|injured)\b",
                             re.IGNORECASE)
 _VEHICLE = {
@@ -156,9 +163,16 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
     scores: dict[str, float] = defaultdict(float)
     best_sentence: dict[str, tuple[float, Sentence]] = {}
     deliberate = 0.0
+    generic_attack, generic_sentence, headline_attack = 0.0, None, False
+    sentences = list(sentences)
     for sentence in sentences:
         weight = sentence_weight(sentence)
         text = sentence.text
+        if sentence.source == "title" and _GENERIC_ATTACK.search(text) and not _AFTER_ATTACK.search(text):
+            headline_attack = True
+        if _GENERIC_ATTACK.search(text) and _VICTIMS.search(text):
+            generic_attack += weight
+            generic_sentence = generic_sentence or (weight, sentence)
         if _DELIBERATE.search(text) and not _NOT_DELIBERATE.search(text):
             deliberate += weight
         for kind, pattern in _COMPILED.items():
@@ -178,6 +192,13 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
                 if vehicle.search(text):
                     scores[kind] += weight * 0.8
                     best_sentence.setdefault(kind, (weight, sentence))
+    # "An attack on a hospital that killed 19": an attack with victims but no method named is the
+    # taxonomy's armed assault, but only when no kind of attack is named anywhere in the article and
+    # the headline (if any) names the attack itself, not something "after" one.
+    if (generic_attack and not any(CATEGORY[kind] == "attack" for kind in scores)
+            and (not any(s.source == "title" for s in sentences) or headline_attack)):
+        scores["armed_assault"] = generic_attack
+        best_sentence.setdefault("armed_assault", generic_sentence)  # type: ignore[arg-type]
     if not scores:
         return {}, {}
     # An explosion with attack words around it was a bomb; without them, an accident.

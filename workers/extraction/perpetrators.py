@@ -42,8 +42,13 @@ KNOWN = re.compile(rf"\b(?:{_GROUP})\b")
 _OWNING = re.compile(r"\b(?:claim\w*|responsib\w+|carried\s+out|said\s+(?:the|its|their|it)\s+"
                      r"(?:attack|bombing|assault|fighters|suicide)|retaliation|revenge|reprisal|in\s+response\s+to)\b",
                      re.IGNORECASE)
+# Words that describe a group without naming it ("Militant group claims ..."): not a name.
 _NOT_A_GROUP = re.compile(
-    r"^(?:The|A|An|He|She|It|They|We|Police|Officials?|Authorities|Mr|Mrs|Ms|This|That)$")
+    r"^(?:The|A|An|He|She|It|They|We|Police|Officials?|Authorities|Mr|Mrs|Ms|This|That|"
+    r"(?:An?\s+)?(?:Militant|Islamist|Jihadist|Rebel|Armed|Terror|Terrorist|Extremist|Separatist|Insurgent|"
+    r"Unknown|Little-known|Shadowy|Local|Another|Gunmen)s?)$")
+# "The group, which calls itself the Coastal Freedom Brigade, said it carried out the attack."
+_CALLS_ITSELF = re.compile(rf"\b(?:calls|called|calling)\s+itself\s+{_NAME}")
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ def find_claims(sentences: list[Sentence]) -> Claim:
             continue
         if not re.search(r"\bclaim|carried\s+out|behind\s+the|responsib", text, re.IGNORECASE):
             continue
-        for pattern in (_CLAIM, _CLAIM_BY):
+        for pattern in (_CLAIM, _CLAIM_BY, _CALLS_ITSELF):
             found = pattern.search(text)
             if found and re.search(r"responsib|carried\s+out|behind|attack|bombing", text, re.IGNORECASE):
                 group = _clean(found.group("group"))
