@@ -51,9 +51,8 @@ def prepare(url: str, name: str | None) -> NewFeed:
     return NewFeed(clean, url_key(clean), name)
 
 
-def add_feed(conn: Conn, url: str, name: str | None = None, interval: str | None = None) -> dict[str, Any]:
-    feed = prepare(url, name)
-    seconds = parse_interval(interval)
+def add_feed(conn: Conn, feed: NewFeed, seconds: int) -> dict[str, Any]:
+    """Register a checked feed (`prepare`) polled every `seconds` (`parse_interval`)."""
     row = conn.execute(
         f"""INSERT INTO feeds (url, url_key, name, interval_s) VALUES (%s, %s, %s, %s)
             ON CONFLICT (url_key) DO NOTHING RETURNING {FEED_COLUMNS}""",
@@ -66,13 +65,12 @@ def add_feed(conn: Conn, url: str, name: str | None = None, interval: str | None
     return row
 
 
-def import_feeds(conn: Conn, outlines: list[Outline], interval: str | None = None,
+def import_feeds(conn: Conn, outlines: list[Outline], seconds: int,
                  skip_invalid: bool = False) -> tuple[list[dict[str, Any]], int, list[str]]:
     """Add every outline not yet registered, in one statement. Returns (added, already there, skipped).
 
     An invalid URL fails the whole import (nothing written) unless skip_invalid is set.
     """
-    seconds = parse_interval(interval)
     prepared: dict[str, NewFeed] = {}
     skipped: list[str] = []
     for outline in outlines:

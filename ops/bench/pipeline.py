@@ -25,7 +25,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from typing import Any
 import psycopg
 
 from ops.bench import ceiling, corpus
+from ops.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSROOM = corpus.SHARED / "tools" / "newsroom.py"
@@ -48,10 +48,6 @@ REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 FINAL = ("resolved", "no_incident", "failed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

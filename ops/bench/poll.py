@@ -17,12 +17,13 @@ import hashlib
 import multiprocessing
 import os
 import resource
-import socket
 import sys
 import time
 from typing import Any
 
 import psycopg
+
+from ops.ports import free_port
 
 FEED = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>bench feed {n}</title>'
         "<link>http://bench.invalid/</link><description>unchanged</description></channel></rss>")
@@ -61,10 +62,6 @@ def _serve(hosts: list[str], port: int, ready: Any) -> None:
     asyncio.run(main())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- the benchmark ----------------------------------------------------------------------------------
@@ -96,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["NEWSWATCH_POLL_CONCURRENCY"] = str(args.concurrency)
 
     hosts = [f"127.0.0.{2 + i}" for i in range(min(args.hosts, 250))]
-    port = _free_port()
+    port = free_port()
     ready = multiprocessing.Event()
     server = multiprocessing.Process(target=_serve, args=(hosts, port, ready), daemon=True)
     server.start()

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from newswatch.errors import NewswatchError, TransientError
+from newswatch.errors import NewswatchError
 
 
 def run_main(cli: click.Group) -> None:
@@ -29,10 +29,7 @@ def run_main(cli: click.Group) -> None:
         sys.exit(exc.exit_code if exc.exit_code != 2 else 1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except TransientError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except NewswatchError as exc:
+    except NewswatchError as exc:  # bad input, bad config, an unreachable database (TransientError)
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:

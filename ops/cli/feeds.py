@@ -45,12 +45,12 @@ def _public(feed: dict[str, Any]) -> dict[str, Any]:
 @click.option("--interval", help="How often to poll: 90s, 5m, 2h, 1d. Default: NEWSWATCH_DEFAULT_INTERVAL (5m).")
 def add_command(url: str, name: str | None, interval: str | None) -> None:
     """Register the feed at URL (RSS or Atom). It is first polled by the next poller pass."""
-    registry.prepare(url, name)  # refuse bad input before touching the database
-    registry.parse_interval(interval)
+    feed = registry.prepare(url, name)  # bad input is refused before the database is touched
+    seconds = registry.parse_interval(interval)
     with connect() as conn:
-        feed = registry.add_feed(conn, url, name, interval)
+        row = registry.add_feed(conn, feed, seconds)
         conn.commit()
-    click.echo(f"added {_describe(feed)}")
+    click.echo(f"added {_describe(row)}")
 
 
 @group.command(name="list")
@@ -134,9 +134,9 @@ def import_command(file: str, interval: str | None, skip_invalid: bool) -> None:
     outlines = parse_opml(data, source=file)
     if not outlines:
         raise UserError(f"{file} lists no feeds (no <outline> with an xmlUrl)")
-    registry.parse_interval(interval)
+    seconds = registry.parse_interval(interval)
     with connect() as conn:
-        added, existing, skipped = registry.import_feeds(conn, outlines, interval, skip_invalid)
+        added, existing, skipped = registry.import_feeds(conn, outlines, seconds, skip_invalid)
         conn.commit()
     for line in skipped:
         click.echo(f"skipped {line}", err=True)

@@ -251,7 +251,7 @@ class Runtime:
         self.demo_server = DemoServer(interval=self.demo_interval)  # bound now, serving once children run
         with connect() as conn:
             for name, url in self.demo_server.feeds():
-                registry.add_feed(conn, url, name, "3s")
+                registry.add_feed(conn, registry.prepare(url, name), 3)
             conn.commit()
 
     def _start_children(self, logs: Path) -> None:

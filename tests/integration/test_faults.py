@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from ops.ports import free_port
 from tests.conftest import APP_TABLES, ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -40,10 +40,6 @@ DONE = ("resolved", "no_incident", "failed")
 OUTAGE_S = float(os.environ.get("FAULT_OUTAGE_S", "10"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Cluster:
@@ -56,7 +52,7 @@ class Cluster:
 
         self.bin = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
         self.dir = root / "pgdata"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         # PostgreSQL refuses to run as root: then run it as pgserver's own system user.
         self.user: str | None = None
@@ -87,7 +83,7 @@ class Broker:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.server = None
 

@@ -8,7 +8,6 @@ further pass over the unchanged feeds gets only 304s (besides the injected 503s)
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from ops.ports import free_port
 from tests.integration.poll_support import run_pass, settings
 
 LIMIT = 40
@@ -23,15 +23,11 @@ PAGE_JUNK = ["Subscribe for 1 dollar", "Advertisement: the best mattresses", "Mo
              "Markets close higher", "First! Great article", "Copyright Local Newsroom", "Cookie settings"]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
 def newsroom(shared_dir):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(shared_dir / "tools" / "newsroom.py"), "--articles",
          str(shared_dir / "corpus" / "articles" / "dev_articles.jsonl"), "--port", str(port), "--limit", str(LIMIT),

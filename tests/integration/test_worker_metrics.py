@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from ops.ports import free_port
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -24,10 +24,6 @@ SPORT = ("Harbour United beat City Rovers 2-1 at the Coast Stadium on Tuesday ni
          "from defender Samuel Otieno. The win lifts United to third in the table.")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _sample(text: str, name: str) -> float | None:
@@ -48,7 +44,7 @@ def test_a_worker_serves_article_outcomes_extraction_time_delay_and_queue_depth(
                             VALUES (%s, %s, %s, %s, now(), %s, md5(%s), 1, 'pending', now()) RETURNING id""",
                          (f"https://news.example.org/m{n}", f"m{n}", title, published, text, text)).fetchone()
         ids.append(row["id"])
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "REDIS_URL": redis_url, "NEWSWATCH_METRICS_PORT": str(port)}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     log = tmp_path / "worker.log"
