@@ -106,7 +106,15 @@ def _entry(raw: Any, feed_url: str, feed_id: int) -> Entry | None:
         return None
     stamp = raw.get("updated") if "updated" in raw else raw.get("published")
     when = raw.get("published_parsed") or raw.get("updated_parsed")
-    published = datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None
+    published = _timestamp(when) if when else None
     updated = _clean(stamp)
     return Entry(url, key, guid_key(guid, feed_id), _clean(raw.get("title")), published,
                  updated[:200] if updated else None)
+
+
+def _timestamp(when: Any) -> datetime | None:
+    """A feed's time tuple as a datetime; None for impossible dates ("0000-00-00", year 99999)."""
+    try:
+        return datetime.fromtimestamp(calendar.timegm(when), UTC)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None

@@ -265,6 +265,10 @@ class Poller:
                                              response.headers.get("content-type"))
         except NotAFeed as exc:
             return self._failed(claim, "not_a_feed", f"not a feed: {exc}", response.status, None, new_url, new_key)
+        except Exception as exc:  # a parser bug on hostile input: an error on this feed, never a stuck lease
+            log.exception("feed %s: parsing failed", claim.url)
+            return self._failed(claim, "internal", f"could not parse: {type(exc).__name__}: {exc}"[:500],
+                                response.status, None, new_url, new_key)
         base.entries = parsed.entries
         if parsed.problem:
             # Keep what parsed, and forget the validators so the next poll gets the whole feed

@@ -72,3 +72,13 @@ def test_every_ill_formed_feedparser_fixture_is_handled_without_an_exception(sha
             outcomes[path.name] = "not a feed"
     assert outcomes["rss_item_link_corrupted_ampersands.xml"] == 1
     assert outcomes["rss_empty_document.xml"] == "not a feed"
+
+
+def test_an_impossible_entry_date_loses_the_date_not_the_feed():
+    body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+      <item><title>Zero date</title><link>https://gazette.example/a.html</link>
+        <pubDate>0000-00-00T00:00:00Z</pubDate></item>
+      <item><title>Good date</title><link>https://gazette.example/b.html</link>
+        <pubDate>Tue, 03 Mar 2026 07:15:00 +0000</pubDate></item></channel></rss>"""
+    feed = parse_feed(body, "https://gazette.example/rss.xml", 7)
+    assert [(e.title, e.published is None) for e in feed.entries] == [("Zero date", True), ("Good date", False)]
