@@ -180,26 +180,19 @@ def run_inprocess(db_url: str, articles: list[dict[str, Any]], labels: Mapping[s
     return row_of
 
 
-def run_pipeline(articles: list[dict[str, Any]], workers: int) -> tuple[str, dict[str, int], Any]:
-    """Serve the articles with newsroom.py and let the real poller and workers do everything."""
-    from ops.bench.pipeline import Run
-
-    run = Run(articles=articles, feeds=4, workers=workers)
-    run.__enter__()
-    try:
-        run.release(None)
-        run.watch(timeout=1800)
-        with psycopg.connect(run.db_url, row_factory=dict_row) as conn:
-            rows = conn.execute("SELECT id, url FROM articles").fetchall()
-    except BaseException:
-        run.__exit__(None, None, None)
-        raise
+def run_pipeline(run: Any) -> dict[str, int]:
+    """Let the real poller and workers of a started `ops.bench.pipeline.Run` do everything; returns
+    the article row id of each corpus id."""
+    run.release(None)
+    run.watch(timeout=1800)
+    with psycopg.connect(run.db_url, row_factory=dict_row) as conn:
+        rows = conn.execute("SELECT id, url FROM articles").fetchall()
     row_of = {}
     for row in rows:
         match = re.search(r"/articles/(.+)\.html", row["url"])
         if match:
             row_of[match.group(1)] = row["id"]
-    return run.db_url, row_of, run
+    return row_of
 
 
 # -- measuring -------------------------------------------------------------------------------------
@@ -290,14 +283,12 @@ def main(argv: list[str] | None = None) -> None:
         random.Random(args.seed).shuffle(articles)
 
     if args.mode == "pipeline":
-        db_url, row_of, run = run_pipeline(articles, args.workers)
-        try:
-            report(evaluate(db_url, row_of, labels), args.mode)
-        finally:
+        from ops.bench.pipeline import Run
+
+        with Run(articles=articles, feeds=4, workers=args.workers, keep_db=args.keep_db) as run:
+            report(evaluate(run.db_url, run_pipeline(run), labels), args.mode)
             if args.keep_db:
-                run.stack.pop_all()  # keeps the database: its drop is one of the stacked callbacks
-                print(f"database kept: {db_url}")
-            run.__exit__(None, None, None)
+                print(f"database kept: {run.db_url}")
         return
 
     name = f"newswatch_linking_{secrets.token_hex(3)}"

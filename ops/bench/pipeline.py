@@ -57,16 +57,25 @@ class Run:
     articles: list[dict[str, Any]]
     feeds: int
     workers: int
+    keep_db: bool = False  # leave the database for inspection (its URL is run.db_url)
     stack: ExitStack = field(default_factory=ExitStack)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     released_at: dict[str, float] = field(default_factory=dict)
     done_at: dict[str, float] = field(default_factory=dict)
 
     def __enter__(self) -> Run:
+        try:
+            return self._start_all()
+        except BaseException:
+            self.__exit__(None, None, None)  # a failed start must not leave servers, workers or the database
+            raise
+
+    def _start_all(self) -> Run:
         self.db_name = f"newswatch_bench_{secrets.token_hex(3)}"
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{self.db_name}"')
-        self.stack.callback(self._drop_db)
+        if not self.keep_db:
+            self.stack.callback(self._drop_db)
         self.db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.db_name
         self.redis_url = f"{REDIS_BASE}/{13 + secrets.randbelow(3)}"
         self._redis("FLUSHDB")

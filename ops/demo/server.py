@@ -194,7 +194,9 @@ class DemoServer:
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        # shutdown() waits for serve_forever to notice; if it never ran (up stopped early) it would wait forever.
+        if self._thread.is_alive():
+            self.httpd.shutdown()
         self.httpd.server_close()
 
 
