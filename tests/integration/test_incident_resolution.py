@@ -17,6 +17,7 @@ import pytest
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from newswatch.errors import UserError
 from workers.resolution.resolver import merge, resolve_report
 
 pytestmark = pytest.mark.integration
@@ -296,6 +297,20 @@ def test_a_merge_keeps_the_older_id_and_both_histories(db, database_url):
     assert [v["reason"] for v in versions(db, first)] == ["new", "merge"]
     assert [v["reason"] for v in versions(db, second)] == ["new"]
     assert {r["incident_id"] for r in db.execute("SELECT incident_id FROM reports")} == {first}
+
+
+def test_merging_an_incident_that_was_merged_meanwhile_is_refused_and_changes_nothing(db, database_url):
+    a = insert_article(db, FIRST, at(3, 18))
+    b = insert_article(db, OTHER_BOMBING, at(3, 11))
+    first = resolve(database_url, insert_report(db, a, at(3, 18), killed=103, injured=188)).incident_id
+    second = resolve(database_url, insert_report(db, b, at(4, 9), location="Baghdad", killed=110)).incident_id
+    with psycopg.connect(database_url, row_factory=dict_row) as conn, conn.transaction():
+        merge(conn, first, second)
+    before = db.execute("SELECT id, version, merged_into FROM incidents ORDER BY id").fetchall()
+    with pytest.raises(UserError, match="already merged"), \
+            psycopg.connect(database_url, row_factory=dict_row) as conn, conn.transaction():
+        merge(conn, second, first)
+    assert db.execute("SELECT id, version, merged_into FROM incidents ORDER BY id").fetchall() == before
 
 
 def test_an_updated_text_of_the_same_article_can_lower_its_own_figure(db, database_url):

@@ -50,6 +50,11 @@ def test_a_month_later_in_the_year_than_publication_is_last_year():
     assert found[0][0] == date(2016, 12, 28)
 
 
+def test_29_february_named_early_in_a_leap_year_gives_no_day_rather_than_an_error():
+    found = dates.find_dates("The fire on February 29 killed five.", date(2024, 1, 10))
+    assert all(day != date(2024, 2, 29) for day, _ in found)
+
+
 def test_publication_times_in_assorted_forms_are_read():
     assert dates.parse_published("2016-11-09 20:01:00").date() == date(2016, 11, 9)
     assert dates.parse_published("2016-11-03T09:39:23").date() == date(2016, 11, 3)

@@ -80,7 +80,10 @@ def resolve(found: re.Match[str], published: date | None) -> date | None:
         except ValueError:
             return None
         if not year_text and published and value > published + timedelta(days=1):
-            value = value.replace(year=year - 1)
+            try:
+                value = value.replace(year=year - 1)
+            except ValueError:  # 29 February named early in a leap year: last year had none
+                return None
         return value
     if published is None:
         return None

@@ -161,9 +161,13 @@ def incident_material(incident: Mapping[str, Any],
 
 def merged_signature(signature: Mapping[str, Any], material: Material) -> dict[str, Any]:
     """The incident's stored signature with one more report's places and names added."""
-    places = sorted(set(signature.get("places", [])) | material.places)
-    names = set(signature.get("names", [])) | material.names
+    return union_signatures(signature, {"places": material.places, "names": material.names})
+
+
+def union_signatures(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
+    """`first` with the places and names of `second` added (a new report, or a merged incident)."""
+    places = sorted(set(first.get("places", [])) | set(second.get("places", [])))
     # Bounded, so a long-running incident's row stays small; the earliest names are the defining ones.
-    kept_names = list(signature.get("names", []))
-    kept_names += sorted(names - set(kept_names))
-    return {**signature, "places": places, "names": kept_names[: MAX_NAMES * 2]}
+    kept_names = list(first.get("names", []))
+    kept_names += sorted(set(second.get("names", [])) - set(kept_names))
+    return {**first, "places": places, "names": kept_names[: MAX_NAMES * 2]}

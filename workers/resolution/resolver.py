@@ -25,12 +25,14 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from newswatch.errors import UserError
 from workers.resolution.matching import AFTERMATH_DAYS, MERGE, best_match, score
 from workers.resolution.material import (
     Material,
     incident_material,
     merged_signature,
     report_material,
+    union_signatures,
 )
 from workers.resolution.versions import Claim, Outcome, State, apply, first_state, quote_for
 
@@ -316,6 +318,10 @@ def merge(conn: Conn, survivor_id: int, loser_id: int, row: dict[str, Any] | Non
     rows = {r["id"]: r for r in conn.execute(
         "SELECT * FROM incidents WHERE id = ANY(%s) ORDER BY id FOR UPDATE", ([survivor_id, loser_id],))}
     survivor, loser = rows[survivor_id], rows[loser_id]
+    if survivor["merged_into"] or loser["merged_into"]:
+        # Checked under the row locks: a resolver may have merged one of them since the caller looked.
+        raise UserError(f"incident #{loser_id if loser['merged_into'] else survivor_id} was already merged "
+                        f"into #{(loser if loser['merged_into'] else survivor)['merged_into']}")
     claim = Claim(
         category=survivor["category"], event_type=survivor["event_type"], location=loser["location"],
         country_code=loser["country_code"], occurred_on=loser["occurred_on"],
@@ -325,11 +331,7 @@ def merge(conn: Conn, survivor_id: int, loser_id: int, row: dict[str, Any] | Non
         claimed_by=loser["claimed_by"], killed_range=(loser["killed_min"], loser["killed_max"]),
         injured_range=(loser["injured_min"], loser["injured_max"]))
     outcome = apply(State.from_row(survivor), claim)
-    signature = {**survivor["signature"],
-                 "places": sorted(set(survivor["signature"].get("places", []))
-                                  | set(loser["signature"].get("places", []))),
-                 "names": list(dict.fromkeys([*survivor["signature"].get("names", []),
-                                              *loser["signature"].get("names", [])]))}
+    signature = union_signatures(survivor["signature"], loser["signature"])
     version = _save(conn, {**survivor, "signature": signature}, outcome, row, None,
                     merged_from=loser_id, reason="merge")
     conn.execute("""UPDATE incidents SET first_reported_at = LEAST(first_reported_at, %s) WHERE id = %s""",
