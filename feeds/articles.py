@@ -81,8 +81,10 @@ def store_entries(conn: Conn, found: list[tuple[int, Entry]]) -> EntryCounts:
              [e.updated for _, e in fresh])).fetchall())
     if changed:
         conn.execute(
-            """UPDATE articles a SET entry_updated = u.stamp, refetch = true, attempts = 0,
-                      next_attempt_at = now(), updated_at = now()
+            # A page already queued or leased to a poller keeps its turn: resetting it would let a
+            # second poller fetch it at the same time.
+            """UPDATE articles a SET entry_updated = u.stamp, refetch = true, attempts = 0, updated_at = now(),
+                      next_attempt_at = CASE WHEN a.status = 'new' OR a.refetch THEN a.next_attempt_at ELSE now() END
                FROM unnest(%s::bigint[], %s::text[]) AS u(id, stamp) WHERE a.id = u.id""",
             (list(changed), list(changed.values())))
     return EntryCounts(inserted, len(changed))
@@ -107,16 +109,16 @@ def store_page(conn: Conn, claim: PageClaim, page: CleanPage) -> int | None:
     if digest == claim.content_hash:
         conn.execute(
             """UPDATE articles SET fetched_at = now(), refetch = false, attempts = 0, failure_reason = NULL,
-                      updated_at = now() WHERE id = %s""", (claim.id,))
+                      updated_at = now() WHERE id = %s AND revision = %s""", (claim.id, claim.revision))
         return None
     row = conn.execute(
         """UPDATE articles SET revision = revision + 1, title = coalesce(%s, title), text = %s,
                   content_hash = %s, published_at = coalesce(%s, published_at), language = %s,
                   fetched_at = now(), status = 'pending', enqueued_at = now(), refetch = false,
                   attempts = 0, failure_reason = NULL, updated_at = now()
-           WHERE id = %s RETURNING revision, title, published_at""",
-        (page.title, page.text, digest, page.published, page.language, claim.id)).fetchone()
-    if row is None:  # deleted meanwhile
+           WHERE id = %s AND revision = %s RETURNING revision, title, published_at""",
+        (page.title, page.text, digest, page.published, page.language, claim.id, claim.revision)).fetchone()
+    if row is None:  # deleted meanwhile, or another poller stored a newer text since this page was claimed
         return None
     conn.execute(
         """INSERT INTO article_revisions (article_id, revision, title, text, content_hash, published_at)

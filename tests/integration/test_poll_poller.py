@@ -343,3 +343,17 @@ def test_every_ill_formed_fixture_served_as_a_feed_ends_with_a_status_and_no_exc
     rows = db.execute("SELECT last_status, claimed_until FROM feeds").fetchall()
     assert {r["last_status"] for r in rows} <= {"ok", "partial", "error"}
     assert all(r["claimed_until"] is None for r in rows)
+
+
+def test_a_page_stored_by_another_poller_meanwhile_does_not_become_a_second_revision(db):
+    from feeds.articles import PageClaim, claim_pages, store_page
+    from feeds.clean import CleanPage
+
+    db.execute("INSERT INTO articles (url, url_key) VALUES ('http://news.example/a', 'news.example/a')")
+    (claim,) = claim_pages(db, 10, 60)
+    page = CleanPage("Fire at the docks", "Two people were hurt in a fire at the docks on Monday.", None, "en")
+    assert store_page(db, claim, page) == 1
+    stale = PageClaim(claim.id, claim.url, None, None, claim.revision, 0)  # claimed before that store
+    assert store_page(db, stale, CleanPage("Fire at the docks", "Three people were hurt.", None, "en")) is None
+    assert db.execute("SELECT revision FROM articles").fetchone()["revision"] == 1
+    assert db.execute("SELECT count(*) AS n FROM article_revisions").fetchone()["n"] == 1
