@@ -141,7 +141,8 @@ class Poller:
 
     async def run_sweep(self) -> sweep.SweepCounts:
         self._last_sweep = time.monotonic()
-        return await self._db(sweep.sweep, self.settings.pending_timeout, self._send_article, self._send_report)
+        # The raw senders: a refused send stops the sweep at once (see sweep.sweep).
+        return await self._db(sweep.sweep, self.settings.pending_timeout, self.enqueue, self.enqueue_report)
 
     # -- one pass --------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ Conn = psycopg.Connection[dict[str, Any]]
 SWEEP_LIMIT = 1000  # per kind and run; the next run takes the rest
 
 
-@dataclass(frozen=True)
+@dataclass
 class SweepCounts:
     articles: int
     reports: int
@@ -56,14 +56,25 @@ def stale_reports(conn: Conn, timeout_s: float) -> list[int]:
 
 def sweep(conn: Conn, timeout_s: float, enqueue_article: Callable[[int, int], None],
           enqueue_report: Callable[[int], None]) -> SweepCounts:
-    """Re-send lost tasks. Commits the re-stamping before sending (a task never precedes its row)."""
+    """Re-send lost tasks. Commits the re-stamping before sending (a task never precedes its row).
+
+    Stops at the first send that fails (the broker is down): waiting out a retry per task would hold
+    up the caller for minutes, and what was not sent is found again by the next sweep.
+    """
     articles = stale_pending(conn, timeout_s)
     reports = stale_reports(conn, timeout_s)
     conn.commit()
-    for article_id, revision in articles:
-        enqueue_article(article_id, revision)
-    for report_id in reports:
-        enqueue_report(report_id)
-    if articles or reports:
-        log.info("sweep re-sent %d extract and %d resolve tasks", len(articles), len(reports))
-    return SweepCounts(len(articles), len(reports))
+    sent = SweepCounts(0, 0)
+    try:
+        for article_id, revision in articles:
+            enqueue_article(article_id, revision)
+            sent.articles += 1
+        for report_id in reports:
+            enqueue_report(report_id)
+            sent.reports += 1
+    except Exception as exc:
+        log.warning("sweep stopped after %d of %d tasks, the broker refused: %s (the next sweep retries)",
+                    sent.articles + sent.reports, len(articles) + len(reports), exc)
+    if sent.articles or sent.reports:
+        log.info("sweep re-sent %d extract and %d resolve tasks", sent.articles, sent.reports)
+    return sent

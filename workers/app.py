@@ -80,6 +80,16 @@ def send(name: str, *args: Any, **kwargs: Any) -> None:
     app.send_task(name, args=args, kwargs=kwargs)
 
 
+def send_extract(article_id: int, revision: int) -> None:
+    """Queue the extraction of one article revision (`extract.article`)."""
+    send("extract.article", article_id, revision)
+
+
+def send_resolve(report_id: int) -> None:
+    """Queue the resolution of one report (`resolve.report`)."""
+    send("resolve.report", report_id)
+
+
 @worker_process_init.connect
 def _fresh_pool_in_child(**_: Any) -> None:
     # A forked child must not share its parent's database connections.

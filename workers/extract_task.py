@@ -16,7 +16,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from newswatch.errors import TransientError
-from workers.app import send, task
+from workers.app import send_resolve, task
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def extract_and_store(article_id: int, revision: int) -> Outcome:
                      (status, article_id))
     # After the commit: a resolver must never look for a report that is not there yet.
     for report_id in report_ids:
-        send("resolve.report", report_id)
+        send_resolve(report_id)
     return Outcome(status, report_ids)
 
 

@@ -9,19 +9,11 @@ from __future__ import annotations
 from db.pool import connection
 from feeds.sweep import sweep
 from newswatch.settings import get_settings
-from workers.app import send, task
-
-
-def _send_article(article_id: int, revision: int) -> None:
-    send("extract.article", article_id, revision)
-
-
-def _send_report(report_id: int) -> None:
-    send("resolve.report", report_id)
+from workers.app import send_extract, send_resolve, task
 
 
 @task(name="sweep.pending", time_limit=120)
 def sweep_pending() -> dict[str, int]:
     with connection() as conn:
-        counts = sweep(conn, get_settings().pending_timeout, _send_article, _send_report)
+        counts = sweep(conn, get_settings().pending_timeout, send_extract, send_resolve)
     return {"articles": counts.articles, "reports": counts.reports}

@@ -92,12 +92,12 @@ def _enqueue(articles: list[tuple[int, int]]) -> int:
     """Send `extract.article(article_id, revision)` for each; returns how many were sent."""
     if not articles:
         return 0
-    from workers.app import send
+    from workers.app import send_extract
 
     sent = 0
     for article_id, revision in articles:
         try:
-            send("extract.article", article_id, revision)
+            send_extract(article_id, revision)
         except Exception as exc:  # broker down: the rows are pending, the sweep re-sends them
             log.warning("could not enqueue article %s: %s", article_id, exc)
             break

@@ -23,7 +23,7 @@ def command(once: bool, all_feeds: bool) -> None:
         raise click.UsageError("--all only goes with --once")
     from feeds.poller import Poller
     from newswatch.settings import get_settings
-    from workers.app import send
+    from workers.app import send_extract, send_resolve
 
     settings = get_settings()
     if not logging.getLogger().handlers:
@@ -37,13 +37,7 @@ def command(once: bool, all_feeds: bool) -> None:
         metrics.serve(settings.metrics_port, extra=[metrics.DatabaseGauges(connect)])
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns everything else
 
-    def enqueue(article_id: int, revision: int) -> None:
-        send("extract.article", article_id, revision)
-
-    def enqueue_report(report_id: int) -> None:
-        send("resolve.report", report_id)
-
-    poller = Poller(settings, enqueue, enqueue_report)
+    poller = Poller(settings, send_extract, send_resolve)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

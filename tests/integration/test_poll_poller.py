@@ -258,6 +258,20 @@ def test_the_sweep_resends_work_left_pending_or_extracted_too_long(db):
     assert sweep(db, 600, lambda a, r: articles.append((a, r)), reports.append).articles == 0
 
 
+def test_a_sweep_stops_at_the_first_refused_send_and_counts_only_what_was_sent(db):
+    db.execute("""INSERT INTO articles (url, url_key, status, revision, enqueued_at, text)
+                  SELECT 'http://x/' || n, 'x/' || n, 'pending', 1, now() - interval '1 hour', 't'
+                  FROM generate_series(1, 5) AS n""")
+    tried = []
+
+    def refuse(article_id, revision):
+        tried.append(article_id)
+        raise ConnectionError("broker down")
+
+    counts = sweep(db, 600, refuse, lambda _report: None)
+    assert len(tried) == 1 and (counts.articles, counts.reports) == (0, 0)
+
+
 def test_a_global_guid_joins_two_links_and_a_short_guid_stays_inside_its_feed(db, server):
     def item(link, guid):
         return f"<item><title>t</title><link>{link}</link><guid>{guid}</guid></item>"
