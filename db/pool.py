@@ -7,7 +7,7 @@ does) so that connections are never shared across processes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -23,6 +23,15 @@ DictConnection = psycopg.Connection[dict[str, Any]]
 
 _pool: ConnectionPool | None = None
 _lock = threading.Lock()
+_configure: Callable[[psycopg.Connection[Any]], None] | None = None
+
+
+def configure_new_connections(fn: Callable[[psycopg.Connection[Any]], None] | None) -> None:
+    """Run `fn` on every connection the pool opens from now on (the poll benchmark counts statements
+    this way). Closes the current pool so that no connection escapes it."""
+    global _configure
+    close_pool()
+    _configure = fn
 
 
 def database_url() -> str:
@@ -47,6 +56,7 @@ def get_pool() -> ConnectionPool:
                 # A connection that died while Postgres restarted is found and replaced on checkout.
                 check=ConnectionPool.check_connection,
                 reconnect_timeout=300,
+                configure=_configure,
             )
             _pool.open(wait=False)
         return _pool

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from feeds.urls import check_url, url_key
+from feeds.urls import url_key
 from newswatch.errors import UserError
 
 # Bozo reasons that say nothing about lost entries (the encoding was guessed and right).
@@ -100,8 +100,8 @@ def _entry(raw: Any, feed_url: str, feed_id: int) -> Entry | None:
     if not link:
         return None
     try:
-        url = check_url(urljoin(feed_url, _clean(link) or ""))
-        key = url_key(url)
+        url = urljoin(feed_url, _clean(link) or "").strip()
+        key = url_key(url)  # checks the URL too
     except (UserError, ValueError):
         return None
     stamp = raw.get("updated") if "updated" in raw else raw.get("published")

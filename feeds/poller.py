@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -53,20 +53,6 @@ MIN_SLEEP_S = 0.2      # shortest: a feed overdue but leased by another poller m
 FLUSH_EVERY_S = 1.0    # results wait at most this long for their batch to fill
 
 
-class CountingCursor(psycopg.Cursor[Any]):
-    """Counts the statements this process sends (the benchmark's queries per poll)."""
-
-    executed = 0  # a figure, not an invariant: a lost increment between threads does not matter
-
-    def execute(self, *args: Any, **kwargs: Any) -> Any:
-        CountingCursor.executed += 1
-        return super().execute(*args, **kwargs)
-
-    def executemany(self, *args: Any, **kwargs: Any) -> Any:
-        CountingCursor.executed += 1
-        return super().executemany(*args, **kwargs)
-
-
 @dataclass
 class PassStats:
     polled: int = 0
@@ -78,7 +64,6 @@ class PassStats:
     pages_unchanged: int = 0
     pages_failed: int = 0
     enqueued: int = 0
-    statuses: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         return (f"polled {self.polled} feeds ({self.not_modified} unchanged, {self.failed} failed), "
@@ -228,7 +213,6 @@ class Poller:
             stats.polled += 1
             stats.not_modified += r.status == "not_modified"
             stats.failed += r.status == "error"
-            stats.statuses[r.status] = stats.statuses.get(r.status, 0) + 1
 
     async def _poll_feed(self, fetcher: Fetcher, claim: FeedClaim) -> FeedResult | None:
         """Poll one feed; None when the poller stopped before its request went out.
@@ -307,8 +291,8 @@ class Poller:
                                          proceed=lambda: not self.stopping.is_set())
             if response.status == 304:  # we sent no validators; a server that says so anyway is wrong
                 raise FetchError("HTTP 304 to an unconditional request", status=304)
-            page = await asyncio.to_thread(clean_page, response.body, response.url, response.content_type
-                                           if "content-type" in response.headers else "", claim.published_at)
+            page = await asyncio.to_thread(clean_page, response.body, response.url, response.content_type,
+                                           claim.published_at)
         except Skipped:
             unfetched.append(claim.id)
             return
@@ -367,7 +351,6 @@ class Poller:
             for attempt in range(retries):
                 try:
                     with connection() as conn:
-                        conn.cursor_factory = CountingCursor
                         return fn(conn, *args, **kwargs)
                 except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                     if attempt + 1 == retries:

@@ -113,11 +113,30 @@ def main(argv: list[str] | None = None) -> int:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class CountingCursor(psycopg.Cursor[Any]):
+    """Counts the statements the poller sends (queries per poll)."""
+
+    executed = 0  # a figure, not an invariant: a lost increment between threads does not matter
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        CountingCursor.executed += 1
+        return super().execute(*args, **kwargs)
+
+    def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        CountingCursor.executed += 1
+        return super().executemany(*args, **kwargs)
+
+
+def _count_statements(conn: psycopg.Connection[Any]) -> None:
+    conn.cursor_factory = CountingCursor
+
+
 def _run(url: str, hosts: list[str], port: int, args: argparse.Namespace) -> int:
     from psycopg.rows import dict_row
 
     from db.migrate import migrate
-    from feeds.poller import CountingCursor, Poller
+    from db.pool import configure_new_connections
+    from feeds.poller import Poller
     from newswatch.settings import get_settings, reset_settings
 
     reset_settings()
@@ -127,6 +146,7 @@ def _run(url: str, hosts: list[str], port: int, args: argparse.Namespace) -> int
         urls = [f"http://{hosts[i % len(hosts)]}:{port}/feeds/{i}.xml" for i in range(args.feeds)]
         conn.execute("INSERT INTO feeds (url, url_key, interval_s) SELECT u, u, 300 FROM unnest(%s::text[]) u",
                      (urls,))
+    configure_new_connections(_count_statements)
     poller = Poller(settings, lambda *_: None, batch_size=args.batch)
     print(f"{args.feeds} feeds on {len(hosts)} hosts, poll concurrency {settings.poll_concurrency}, "
           f"{settings.per_host_concurrency} per host, batches of {args.batch}")
