@@ -32,6 +32,7 @@ from typing import Any
 import click
 
 from newswatch.errors import UserError
+from ops.cli.worker import ALL_QUEUES
 
 log = logging.getLogger("newswatch.up")
 
@@ -211,8 +212,6 @@ class Runtime:
             # The demo's feeds live on 127.0.0.1 and change every few seconds.
             os.environ.update(NEWSWATCH_ALLOW_PRIVATE_NETWORKS="1", NEWSWATCH_MIN_INTERVAL="2s",
                               NEWSWATCH_DEFAULT_INTERVAL="3s")
-        else:
-            os.environ.setdefault("NEWSWATCH_ALLOW_PRIVATE_NETWORKS", "0")
         reset_settings()
         settings = get_settings()
         self._migrate()
@@ -251,7 +250,7 @@ class Runtime:
         self.demo_server = DemoServer(interval=self.demo_interval)  # bound now, serving once children run
         with connect() as conn:
             for name, url in self.demo_server.feeds():
-                registry.add_feed(conn, registry.prepare(url, name), 3)
+                registry.add_feed(conn, registry.prepare(url, name), registry.parse_interval(None))
             conn.commit()
 
     def _start_children(self, logs: Path) -> None:
@@ -259,7 +258,7 @@ class Runtime:
         python = [sys.executable, "-m", "ops"]
         self.children = [
             Child("poller", [*python, "poller"], env, logs / "poller.log"),
-            Child("worker", [*python, "worker", "--queues", "poll,extract,resolve",
+            Child("worker", [*python, "worker", "--queues", ",".join(ALL_QUEUES),
                              "--concurrency", str(self.concurrency)], env, logs / "worker.log"),
         ]
         for child in self.children:
@@ -270,7 +269,7 @@ class Runtime:
         from newswatch import metrics
 
         metrics.serve(settings.metrics_port, extra=[
-            metrics.QueueDepth(settings.redis_url or "", ("poll", "extract", "resolve")),
+            metrics.QueueDepth(settings.redis_url or "", ALL_QUEUES),
             metrics.DatabaseGauges(connect),
         ])
 

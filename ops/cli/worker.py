@@ -176,16 +176,13 @@ def _fail_article(article_id: int, revision: int, died: int) -> None:
 
 
 def _warm_up(queues: list[str]) -> None:
-    """Load the extraction model before the pool forks, if the extraction stage offers a way to."""
+    """Load the extraction model before the pool forks, so the children share it."""
     if "extract" not in queues:
         return
-    import importlib
+    from workers.extract_task import warm_up
 
-    module = importlib.import_module("workers.extract_task")
-    warm = getattr(module, "warm_up", None)
-    if callable(warm):
-        log.info("loading the extraction model before forking")
-        warm()
+    log.info("loading the extraction model before forking")
+    warm_up()
 
 
 @click.command(name="worker")
