@@ -48,6 +48,15 @@ def _report_row(article_id: int, revision: int, ordinal: int, incident: dict[str
     return row
 
 
+def mark_failed(article_id: int, revision: int, reason: str, timeout: float = 30.0) -> None:
+    """Give up on an article revision still pending, keeping the reason for `newswatch articles failed`."""
+    from db.pool import connection
+
+    with connection(timeout=timeout) as conn:
+        conn.execute("UPDATE articles SET status = 'failed', failure_reason = %s, updated_at = now() "
+                     "WHERE id = %s AND revision = %s AND status = 'pending'", (reason[:500], article_id, revision))
+
+
 def extract_and_store(article_id: int, revision: int) -> Outcome:
     """The task's body, callable without a broker (tests, `newswatch articles retry`)."""
     from db.pool import connection
@@ -72,11 +81,9 @@ def extract_and_store(article_id: int, revision: int) -> Outcome:
     except TransientError:
         raise
     except Exception as exc:  # bad text must not crash the worker: record why and stop here
-        reason = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
+        reason = f"extraction failed: {type(exc).__name__}: {exc}"
         log.warning("article %s revision %s: %s", article_id, revision, reason)
-        with connection() as conn:
-            conn.execute("UPDATE articles SET status = 'failed', failure_reason = %s, updated_at = now() "
-                         "WHERE id = %s AND revision = %s AND status = 'pending'", (reason, article_id, revision))
+        mark_failed(article_id, revision, reason)
         return Outcome("failed")
 
     with connection() as conn:

@@ -114,15 +114,12 @@ def show_command(incident_id: int, as_json: bool) -> None:
 
 def load_incident(conn: Any, incident_id: int) -> dict[str, Any]:
     """The incident (following merges), its versions and its sources, as plain rows."""
-    row = conn.execute("SELECT id, merged_into FROM incidents WHERE id = %s", (incident_id,)).fetchone()
+    # A merge repoints everything that pointed at the merged incident, so merged_into is always live.
+    row = conn.execute("SELECT COALESCE(merged_into, id) AS live FROM incidents WHERE id = %s",
+                       (incident_id,)).fetchone()
     if row is None:
         raise NotFound(f"no incident #{incident_id} (see `newswatch incidents list`)")
-    live = row["id"]
-    for _ in range(100):  # merges can chain; a cycle would be a bug, so give up rather than spin
-        if row["merged_into"] is None:
-            break
-        live = row["merged_into"]
-        row = conn.execute("SELECT id, merged_into FROM incidents WHERE id = %s", (live,)).fetchone()
+    live = row["live"]
     incident = conn.execute("SELECT * FROM incidents_current WHERE incident_id = %s", (live,)).fetchone()
     if incident is None:
         raise NotFound(f"incident #{incident_id} points to #{live}, which is not live")

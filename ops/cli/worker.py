@@ -165,13 +165,11 @@ def guard_against_poison_articles(redis_url: str) -> None:
 
 
 def _fail_article(article_id: int, revision: int, died: int) -> None:
-    from db.pool import connection
+    from workers.extract_task import mark_failed
 
     reason = (f"extraction killed its worker process {died} times (out of memory, a crash or the time "
               f"limit); `newswatch articles retry {article_id}` tries again")
-    with connection(timeout=10) as conn:
-        conn.execute("UPDATE articles SET status = 'failed', failure_reason = %s, updated_at = now() "
-                     "WHERE id = %s AND revision = %s AND status = 'pending'", (reason, article_id, revision))
+    mark_failed(article_id, revision, reason, timeout=10)
     log.error("article %s revision %s: %s", article_id, revision, reason)
 
 
