@@ -132,9 +132,14 @@ def _candidates(conn: Conn, material: Material, exclude: int | None = None) -> d
          day + timedelta(days=WINDOW_DAYS))).fetchall()
     if not incidents:
         return {}
-    texts: dict[int, list[tuple[int, list[int]]]] = {i["id"]: [] for i in incidents}
-    # The latest texts of each incident are enough to spot a copy, and keep a long-running
-    # incident's lookup bounded.
+    texts = _latest_texts(conn, [i["id"] for i in incidents])
+    return {i["id"]: incident_material(i, texts[i["id"]]) for i in incidents}
+
+
+def _latest_texts(conn: Conn, incident_ids: list[int]) -> dict[int, list[tuple[int, list[int]]]]:
+    """(article id, MinHash) of each incident's latest sources, syndicated copies left out: enough to
+    spot a copy, and bounded so a long-running incident's lookup stays cheap."""
+    texts: dict[int, list[tuple[int, list[int]]]] = {incident_id: [] for incident_id in incident_ids}
     for r in conn.execute(
             """SELECT incident_id, article_id, text_minhash FROM (
                    SELECT incident_id, article_id, text_minhash,
@@ -142,9 +147,9 @@ def _candidates(conn: Conn, material: Material, exclude: int | None = None) -> d
                    FROM reports
                    WHERE incident_id = ANY(%s) AND text_minhash IS NOT NULL AND copy_of IS NULL) latest
                WHERE n <= %s""",
-            (list(texts), TEXTS_PER_INCIDENT)):
+            (incident_ids, TEXTS_PER_INCIDENT)):
         texts[r["incident_id"]].append((r["article_id"], r["text_minhash"]))
-    return {i["id"]: incident_material(i, texts[i["id"]]) for i in incidents}
+    return texts
 
 
 def _claim(conn: Conn, row: dict[str, Any], incident: dict[str, Any]) -> Claim:
@@ -292,10 +297,7 @@ def _merge_duplicates(conn: Conn, incident_id: int, row: dict[str, Any]) -> tupl
     current = incident_id
     while True:
         incident = _one(conn.execute("SELECT * FROM incidents WHERE id = %s", (current,)))
-        texts = [(r["article_id"], r["text_minhash"]) for r in conn.execute(
-            """SELECT article_id, text_minhash FROM reports WHERE incident_id = %s AND text_minhash IS NOT NULL
-               ORDER BY id DESC LIMIT %s""", (current, TEXTS_PER_INCIDENT))]
-        mine = incident_material(incident, texts)
+        mine = incident_material(incident, _latest_texts(conn, [current])[current])
         others = _candidates(conn, mine, exclude=current)
         same = [(score(mine, other).score, other_id) for other_id, other in others.items()]
         same = [s for s in same if s[0] >= MERGE]
