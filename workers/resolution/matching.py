@@ -37,7 +37,6 @@ DAY_DECAY = 4             # the day part falls to 0 at this many days apart
 class Match:
     score: float
     copy_of_article: int | None = None   # set when the report's text is a syndicated copy
-    detail: tuple[tuple[str, float], ...] = ()
 
 
 def day_distance(a: Material, b: Material) -> int | None:
@@ -146,17 +145,17 @@ def score(report: Material, incident: Material) -> Match:
     """How likely `report` is about `incident` (see the module docstring for the rules)."""
     if report.article_ids & incident.article_ids:
         # Another revision of an article the incident already holds.
-        return Match(1.0, None, (("same_article", 1.0),))
+        return Match(1.0)
     text, copied = text_similarity(report, incident)
     if text >= SYNDICATED:
-        return Match(1.0, copied, (("syndicated", text),))
+        return Match(1.0, copied)
     if report.category != incident.category:
-        return Match(0.0, None, (("category", 0.0),))
+        return Match(0.0)
     if report.country_code and incident.country_code and report.country_code != incident.country_code:
-        return Match(0.0, None, (("country", 0.0),))
+        return Match(0.0)
     distance = day_distance(report, incident)
     if distance is None:
-        return Match(0.0, None, (("day", 0.0),))
+        return Match(0.0)
     place = place_agreement(report, incident)
     parts = {
         "place": 0.5 if place is None else place,
@@ -169,15 +168,14 @@ def score(report: Material, incident: Material) -> Match:
     total = sum(WEIGHTS[k] * v for k, v in parts.items())
     if place == 0.0:
         total = min(total, PLACE_MISMATCH_CAP)
-    return Match(round(total, 4), None, tuple(sorted(parts.items())))
+    return Match(round(total, 4))
 
 
-def best_match(report: Material, candidates: dict[int, Material],
-               threshold: float = MATCH) -> tuple[int, Match] | None:
+def best_match(report: Material, candidates: dict[int, Material]) -> tuple[int, Match] | None:
     """The candidate incident `report` belongs to, or None; ties go to the oldest incident."""
     scored = [(match.score, -incident_id, incident_id, match)
               for incident_id, candidate in candidates.items()
-              if (match := score(report, candidate)).score >= threshold]
+              if (match := score(report, candidate)).score >= MATCH]
     if not scored:
         return None
     _, _, incident_id, match = max(scored)

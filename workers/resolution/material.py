@@ -110,9 +110,6 @@ def report_material(report: Mapping[str, Any], title: str | None, text: str | No
     full_text = f"{title or ''}\n{text or ''}"
     places = {normalise(p) for p in _places(report, facts) if p and normalise(p)}
     names = names_in(full_text)
-    extra = facts.get("entities") if isinstance(facts, Mapping) else None
-    if isinstance(extra, list):
-        names.update(normalise(str(e)) for e in extra if str(e).strip())
     published = report.get("published_at")
     occurred = report.get("occurred_on")
     day = occurred or (published.date() if published is not None else None)
@@ -134,7 +131,7 @@ def report_material(report: Mapping[str, Any], title: str | None, text: str | No
 def _places(report: Mapping[str, Any], facts: Any) -> Iterable[str]:
     yield report.get("location") or ""
     if isinstance(facts, Mapping):
-        aliases = facts.get("location_aliases") or facts.get("places") or []
+        aliases = facts.get("places") or []  # the extractor's other names for the place
         if isinstance(aliases, list):
             yield from (str(a) for a in aliases)
 
