@@ -20,64 +20,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ops.bench.corpus import ARTICLES, shared_available
 from ops.bench.scoring import FIELDS, Score, score
+from workers.extraction.corpora import CORPORA, Corpus, load_jsonl
 
 TABLE_FIELDS = ("killed", "injured", "event_type", "country_code", "occurred_on", "location", "claimed_by")
-
-
-@dataclass(frozen=True)
-class Corpus:
-    name: str
-    articles: str
-    labels: str
-    part: Callable[[dict[str, Any], dict[str, Any]], str]   # (article, label) -> "train" | "val"
-    note: str
-
-
-def _given(part: str) -> Callable[[dict[str, Any], dict[str, Any]], str]:
-    return lambda _article, _label: part
-
-
-def _stable_bucket(key: str, buckets: int) -> int:
-    import hashlib
-
-    return int(hashlib.sha1(key.encode()).hexdigest(), 16) % buckets
-
-
-# The dev corpus was tuned on as a whole by earlier work; from this split on, only its train part is
-# read for tuning. Its val part holds whole stories (every article of a cluster on one side).
-_DEV_VAL_CLUSTERS = {"consulate attack", "seattle shooting", "clinton clear", "gaga protests",
-                     "cubs win championship", "cubs_win_championship"}
-
-
-def dev_part(_article: dict[str, Any], label: dict[str, Any]) -> str:
-    return "val" if (label.get("cluster") or "") in _DEV_VAL_CLUSTERS else "train"
-
-
-def ag_part(article: dict[str, Any], _label: dict[str, Any]) -> str:
-    """A third of the wire leads, chosen by a hash of the id, is never read for tuning."""
-    return "val" if _stable_bucket(str(article["id"]), 3) == 0 else "train"
-
-
-CORPORA = (
-    Corpus("dev", "dev_articles.jsonl", "dev_labels.jsonl", dev_part,
-           "news clusters 2016 (train part tuned on by earlier work and now; val: 2 stories + 4 non-incident)"),
-    Corpus("gva_train", "gva_train_articles.jsonl", "gva_train_labels.jsonl", _given("train"),
-           "US local shooting news, Gun Violence Archive counts"),
-    Corpus("gva_val", "gva_val_articles.jsonl", "gva_val_labels.jsonl", _given("val"),
-           "US local shooting news, never tuned on"),
-    Corpus("ag_leads", "ag_leads_articles.jsonl", "ag_leads_labels.jsonl", ag_part,
-           "2004 wire leads (a third by id hash is val)"),
-)
-
-
-def load_jsonl(name: str) -> list[dict[str, Any]]:
-    with (ARTICLES / name).open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def run_corpus(corpus: Corpus, extract: Callable[[list[dict[str, Any]]], list[list[dict[str, Any]]]]
