@@ -44,9 +44,21 @@ class Decision:
     model: str
     candidates: list[Candidate[Any]]
     context: Mapping[str, Any] = field(default_factory=dict)
+    item: int | None = None          # which article of a batch it was made for
 
 
 _recording: ContextVar[list[Decision] | None] = ContextVar("_recording", default=None)
+_item: ContextVar[int | None] = ContextVar("_item", default=None)
+
+
+@contextmanager
+def for_item(index: int) -> Iterator[None]:
+    """Decisions made inside the block are about the batch's article number `index`."""
+    token = _item.set(index)
+    try:
+        yield
+    finally:
+        _item.reset(token)
 
 
 @contextmanager
@@ -63,7 +75,7 @@ def recording() -> Iterator[list[Decision]]:
 def record(model: str, candidates: Sequence[Candidate[Any]], **context: Any) -> None:
     decisions = _recording.get()
     if decisions is not None:
-        decisions.append(Decision(model, list(candidates), context))
+        decisions.append(Decision(model, list(candidates), context, _item.get()))
 
 
 @dataclass(frozen=True)
