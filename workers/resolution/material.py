@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from datasketch import MinHash
+from spacy.lang.en.stop_words import STOP_WORDS
 
 NUM_PERM = 128
 SHINGLE = 3
@@ -60,14 +61,19 @@ def names_in(text: str) -> set[str]:
 
 
 def names_in_order(text: str) -> list[str]:
-    """`names_in`, each name once, in the order the text first mentions it."""
+    """`names_in`, each name once, in the order the text first mentions it. A single capitalised
+    word the text also writes in lower case ("Officers said", "Anyone with information") is a
+    sentence start, not a name."""
     found: dict[str, None] = {}
-    for match in _NAME.finditer(text[:NAME_WINDOW]):
+    lead = text[:NAME_WINDOW]
+    lower_words = set(_WORD.findall(lead)) & set(_WORD.findall(lead.lower()))
+    for match in _NAME.finditer(lead):
         phrase = normalise(match.group(0))
         words = phrase.split()
-        while words and words[0] in _NOT_NAMES:
+        while words and (words[0] in _NOT_NAMES or words[0] in STOP_WORDS):
             words = words[1:]
-        if not words or (len(words) == 1 and (words[0] in _NOT_NAMES or len(words[0]) < 3)):
+        if not words or (len(words) == 1 and (words[0] in _NOT_NAMES or words[0] in STOP_WORDS
+                                              or len(words[0]) < 3 or words[0] in lower_words)):
             continue
         found[" ".join(words)] = None
         if len(found) >= MAX_NAMES:
