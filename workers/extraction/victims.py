@@ -54,6 +54,7 @@ _SUBJECT_KILLED = re.compile(
     rf"{_LEAD_IN}(?:{_BE}\s+{_ADV}(?:shot\s+and\s+killed|shot\s+dead|shot\s+to\s+death|"
     rf"stabbed\s+to\s+death|beaten\s+to\s+death|killed|murdered|slain|fatally\s+\w+|found\s+(?:shot\s+)?dead|"
     rf"found\s+shot\s+to\s+death|pronounced\s+dead|declared\s+dead|dead|deceased|killed)|"
+    rf"(?:killed|slain|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death)\s+(?:in|when|during|by|on|at|after|as|while)\b|"
     rf"{_ADV}(?:(?:has|have|had)\s+)?(?:died|dies|succumbed|did\s+not\s+survive|didn.t\s+survive|lay\s+dead|was\s+dead))\b",
     re.IGNORECASE,
 )
@@ -65,7 +66,7 @@ _SUBJECT_HARMED = re.compile(
     rf"{_ADV}(?:showed\s+up|arrived|walked\s+into|went|drove\s+(?:himself|herself|themselves))\s+(?:\w+\s+){{0,3}}?"
     rf"(?:hospital|medical\s+cent(?:er|re)|emergency\s+room)|"
     rf"{_ADV}(?:accidentally\s+)?shot\s+(?:himself|herself|themselves)|{_ADV}(?:is|was)\s+recovering|"
-    rf"{_ADV}underwent\s+surgery)\b",
+    rf"{_ADV}underwent\s+surgery|(?:wounded|injured|hurt)\s+(?:in|when|during|by|on|at|after|as|while)\b)\b",
     re.IGNORECASE,
 )
 # What was done to the person named next (the mention is its object): "fatally shot a man".
@@ -78,7 +79,7 @@ _OBJECT_HARMED = re.compile(
     r"\b(?:shot|wounded|injured|struck|hit|stabbed|shooting\s+of|found|left)\s*$", re.IGNORECASE)
 # After an object: "found Brian Freeman dead", "left a man dead", "shot a man in the leg".
 _AFTER_OBJECT_KILLED = re.compile(
-    r"^\s*(?:,[^,]{0,40},\s*)?(?:dead|lying\s+dead|shot\s+to\s+death|unresponsive\s+and\s+dead)\b", re.IGNORECASE)
+    r"^\s*(?:,[^,]{0,40},\s*)?(?:dead|lying\s+dead|(?:shot\s+)?to\s+death|unresponsive\s+and\s+dead)\b", re.IGNORECASE)
 _AFTER_OBJECT_HARMED = re.compile(
     r"^\s*(?:,[^,]{0,40},\s*)?(?:(?:\w+\s+){0,3}?(?:suffering|with|who\s+had\s+been\s+shot)\s+(?:\w+\s+){0,4}?"
     r"(?:gunshot|stab|bullet)\s+wounds?|in\s+the\s+\w+|multiple\s+times|(?:once|twice|\w+\s+times)\b|"
