@@ -118,6 +118,7 @@ class VictimCount:
     victims: int                       # distinct victims followed
     killed_sentence: Sentence | None
     injured_sentence: Sentence | None
+    names: tuple[str, ...] = ()        # the victims the article names
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def mentions(sentence: Sentence, names: Sequence[tuple[int, int]]) -> list[_Ment
     for start, end in names:
         a, b = start - sentence.start, end - sentence.start
         if 0 <= a < b <= len(text):
-            found.append(_Mention(a, b, "name", name=" ".join(text[a:b].lower().split()), text=text[a:b]))
+            found.append(_Mention(a, b, "name", name=" ".join(text[a:b].split()), text=text[a:b]))
     for match in _GROUP.finditer(text):
         num = match.group("num").lower()
         quantity = parse_number(num) if num != "both" else None
@@ -235,8 +236,8 @@ def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence) -> Vict
     if mention.kind == "name":
         # "Princess White ... White was pronounced dead": a full name, or a surname alone.
         for victim in reversed(victims):
-            if victim.name and mention.name and (victim.name == mention.name or (
-                    " " not in mention.name and victim.name.split()[-1] == mention.name)):
+            if victim.name and mention.name and (victim.name.lower() == mention.name.lower() or (
+                    " " not in mention.name and victim.name.split()[-1].lower() == mention.name.lower())):
                 return victim
         unnamed = [v for v in victims if v.name is None and v.count == 1]
         return unnamed[-1] if len(unnamed) == 1 else None
@@ -316,4 +317,5 @@ def count_victims(sentences: Iterable[Sentence],
                         killed_sentence = killed_sentence or sentence
     killed = sum(v.killed for v in victims)
     injured = sum(v.count - v.killed for v in victims)
-    return VictimCount(killed, injured, len(victims), killed_sentence, injured_sentence)
+    named = tuple(dict.fromkeys(v.name for v in victims if v.name))
+    return VictimCount(killed, injured, len(victims), killed_sentence, injured_sentence, named)
