@@ -19,8 +19,7 @@ from celery.signals import worker_process_init, worker_process_shutdown
 
 from newswatch.errors import TransientError
 from newswatch.settings import get_settings
-
-QUEUES = ("poll", "extract", "resolve")
+from workers.queues import QUEUES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,8 +37,7 @@ app.conf.update(
     # after this long; the Postgres sweep finds anything Redis lost entirely.
     broker_transport_options={"visibility_timeout": 900},
     task_default_queue="extract",
-    task_routes={"poll.*": {"queue": "poll"}, "extract.*": {"queue": "extract"},
-                 "resolve.*": {"queue": "resolve"}, "sweep.*": {"queue": "resolve"}},
+    task_routes={**{f"{queue}.*": {"queue": queue} for queue in QUEUES}, "sweep.*": {"queue": "resolve"}},
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     task_ignore_result=True,

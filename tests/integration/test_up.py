@@ -183,3 +183,33 @@ def test_a_child_that_dies_is_started_again(data_dir):
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=120) == 0
     assert _ours(data_dir) == []
+
+
+def test_a_child_that_cannot_start_stops_up_within_a_minute_with_its_last_error_line(data_dir, tmp_path):
+    # The poller's import of trafilatura fails as it does when lxml_html_clean is missing.
+    shadow = tmp_path / "shadow" / "trafilatura"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(
+        'raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")\n')
+    env = {**_env(data_dir), "PYTHONPATH": str(shadow.parent)}
+    up = subprocess.Popen([sys.executable, "-m", "ops", "up", "--plain", "--concurrency", "1"], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = Lines(up)
+    try:
+        lines.wait_for("Ctrl-C stops everything", timeout=90)
+        started = time.monotonic()
+        lines.wait_for("poller exited with code 2: internal error: ImportError: lxml.html.clean", timeout=30)
+        lines.wait_for("| poller exited with code 2", timeout=30)  # the status line names it
+        code = up.wait(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert code == 1
+    assert took < 60
+    assert up.stderr is not None
+    error = up.stderr.read().strip().splitlines()
+    assert error[-1].startswith("error: poller keeps crashing (5 exits in a row")
+    assert "its last line: internal error: ImportError: lxml.html.clean module is now a separate project" in error[-1]
+    lines.wait_for("stopped: nothing left running", timeout=10)
+    assert _ours(data_dir) == []
