@@ -7,6 +7,7 @@ secrets mounted by Docker or systemd). A malformed value raises `ConfigError` na
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -63,6 +64,14 @@ def _parse_str(text: str) -> str:
     return text.strip()
 
 
+def _parse_ip_address(text: str) -> str:
+    value = text.strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP address (127.0.0.1, 0.0.0.0, ::1, ...)") from None
+
+
 _PARSERS: dict[type | str, Callable[[str], Any]] = {
     "bool": _parse_bool,
     "int": _parse_int,
@@ -113,6 +122,9 @@ class Settings:
         "NEWSWATCH_EXTRACT_TIME_LIMIT", 120.0, "Hard time limit of one extraction task.")
     metrics_port: int = _setting(
         "NEWSWATCH_METRICS_PORT", 0, "Port of the Prometheus metrics endpoint (0: off).")
+    metrics_addr: str = _setting(
+        "NEWSWATCH_METRICS_ADDR", "127.0.0.1",
+        "Address the metrics endpoint listens on (0.0.0.0: every interface).", _parse_ip_address)
     log_format: str = _setting(
         "NEWSWATCH_LOG_FORMAT", "text", "Log format: text or json.", _parse_log_format)
     log_level: str = _setting("NEWSWATCH_LOG_LEVEL", "INFO", "Log level.")

@@ -212,7 +212,8 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
     from newswatch.logging import configure_logging
 
     configure_logging(settings)
-    metrics.serve(settings.metrics_port, extra=[metrics.QueueDepth(settings.redis_url, QUEUES)])
+    metrics.serve(settings.metrics_port, address=settings.metrics_addr,
+                  extra=[metrics.QueueDepth(settings.redis_url, QUEUES)])
 
     from workers.app import app
 

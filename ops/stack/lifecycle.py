@@ -161,7 +161,7 @@ class Stack:
         from db.pool import connect
         from newswatch import metrics
 
-        metrics.serve(settings.metrics_port, extra=[
+        metrics.serve(settings.metrics_port, address=settings.metrics_addr, extra=[
             metrics.QueueDepth(settings.redis_url or "", QUEUES),
             metrics.DatabaseGauges(connect),
         ])
