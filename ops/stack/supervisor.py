@@ -189,9 +189,6 @@ class Supervisor:
         """Restart what is due; lines about children that just exited. Raises CrashLoop."""
         return [line for child in self.children if (line := child.check()) is not None]
 
-    def failing(self) -> list[Child]:
-        return [child for child in self.children if child.failing]
-
     def stop(self) -> None:
         """SIGTERM to all at once (each finishes its work in hand), then wait; a second Ctrl-C
         (KeyboardInterrupt) kills them, and their unfinished tasks go back to the queue."""

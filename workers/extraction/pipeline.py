@@ -340,7 +340,3 @@ def extract_articles(articles: Iterable[Any]) -> list[list[dict[str, Any]]]:
         title, text, published = prepared[i]
         results[i] = analyse(title, text, published, docs[2 * n], docs[2 * n + 1])
     return results
-
-
-def extract_article(article: dict[str, Any]) -> list[dict[str, Any]]:
-    return extract_articles([article])[0]
