@@ -213,3 +213,25 @@ def test_a_child_that_cannot_start_stops_up_within_a_minute_with_its_last_error_
     assert "its last line: internal error: ImportError: lxml.html.clean module is now a separate project" in error[-1]
     lines.wait_for("stopped: nothing left running", timeout=10)
     assert _ours(data_dir) == []
+
+
+def test_a_sigkilled_up_leaves_no_embedded_server_and_no_child_running(data_dir):
+    up = subprocess.Popen([sys.executable, "-m", "ops", "up", "--plain", "--concurrency", "1"], cwd=ROOT,
+                          env=_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = Lines(up)
+    try:
+        lines.wait_for("Ctrl-C stops everything", timeout=90)
+        services = json.loads((data_dir / "services.json").read_text())
+        servers = [psutil.Process(services["postgres_pid"]), psutil.Process(services["valkey_pid"])]
+        assert all(s.is_running() for s in servers)
+    finally:
+        up.kill()  # no handler runs, no atexit: only what outlives `up` on its own can clean up
+        up.wait(timeout=10)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _ours(data_dir):
+        time.sleep(0.5)
+    left = [(p.pid, " ".join(p.cmdline())[:80]) for p in _ours(data_dir) if p.status() != psutil.STATUS_ZOMBIE]
+    assert left == []
+    for server in servers:
+        assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE
+    assert not (data_dir / "services.json").exists()
