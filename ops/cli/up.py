@@ -57,7 +57,7 @@ def command(demo: bool, concurrency: int | None, plain: bool, demo_interval: flo
             stack.tick()
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            stopping.wait(stack.refresh_s)
+            stack.wait(stopping)
     finally:
         try:
             stack.stop()

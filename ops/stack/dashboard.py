@@ -3,28 +3,36 @@ plain lines otherwise (a log file, a pipe, `--plain`).
 
 The summary line counts feeds polled, articles queued and processed, and incidents; it names any
 child that keeps exiting. Each new incident version is shown once, as it appears.
+
+Nothing is polled for the versions: the dashboard's connection LISTENs on `incident_changed`
+(every new version is announced there when its transaction commits, db/migrations/0004) and
+reads the latest versions only when told of one. Feeds and articles have no such channel; their
+counts are one statement every COUNTS_EVERY_S.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
 from ops.stack.supervisor import Child
 
-_SNAPSHOT_SQL = {
-    "feeds": """SELECT count(*) AS total, count(last_polled_at) AS polled,
-                       count(*) FILTER (WHERE error_count > 0) AS failing FROM feeds""",
-    "articles": "SELECT status, count(*) AS n FROM articles GROUP BY status",
-    "incidents": "SELECT count(*) AS n FROM incidents_current",
-    "versions": """SELECT incident_id, version, valid_from, reason, event_type, location, country_code,
-                          killed, injured, claimed_by
-                   FROM incident_versions ORDER BY valid_from DESC, incident_id DESC, version DESC LIMIT 12""",
-}
+COUNTS_EVERY_S = 5.0
+_COUNTS_SQL = """
+    SELECT (SELECT count(*) FROM feeds) AS feeds_total,
+           (SELECT count(last_polled_at) FROM feeds) AS feeds_polled,
+           (SELECT count(*) FROM feeds WHERE error_count > 0) AS feeds_failing,
+           (SELECT coalesce(jsonb_object_agg(status, n), '{}')
+              FROM (SELECT status, count(*) AS n FROM articles GROUP BY status) AS s) AS articles,
+           (SELECT count(*) FROM incidents_current) AS incidents"""
+_VERSIONS_SQL = """
+    SELECT incident_id, version, valid_from, reason, event_type, location, country_code, killed, injured, claimed_by
+    FROM incident_versions ORDER BY valid_from DESC, incident_id DESC, version DESC LIMIT 12"""
 _QUEUED = ("new", "pending", "extracted")
 _DONE = ("resolved", "no_incident")
 
@@ -44,9 +52,7 @@ def describe_version(row: dict[str, Any]) -> str:
 class Dashboard:
     """Reads the state from PostgreSQL and shows it: a rich dashboard, or plain lines."""
 
-    refresh_s = 1.5
-
-    def __init__(self, live: bool) -> None:
+    def __init__(self, live: bool, connect: Callable[..., Any] | None = None) -> None:
         from rich.console import Console
 
         self.console = Console()
@@ -54,7 +60,10 @@ class Dashboard:
         self.live: Any = None
         self.snapshot: dict[str, Any] = {}
         self.error: str | None = None
-        self._conn: Any = None
+        self._connect = connect
+        self._conn: Any = None  # LISTENs on incident_changed; also runs the reads
+        self._versions_stale = True
+        self._counts_at = float("-inf")
         self._seen: set[tuple[int, int]] = set()
         self._last_line = ""
         self._last_line_at = 0.0
@@ -78,31 +87,55 @@ class Dashboard:
         if self.live is not None:
             self.live.stop()
             self.live = None
+        self._close()
+
+    def _close(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
 
-    def read(self) -> None:
-        from db.pool import connect
+    def _connection(self) -> Any:
+        if self._conn is None or self._conn.closed:
+            if self._connect is None:
+                from db.pool import connect
 
+                self._connect = connect
+            self._conn = self._connect(autocommit=True)
+            self._conn.execute("LISTEN incident_changed")
+            self._versions_stale = True  # what changed while there was no connection was not heard
+        return self._conn
+
+    def read(self) -> None:
+        """Read what changed: the versions when one was announced, the counts when due."""
         try:
-            if self._conn is None or self._conn.closed:
-                self._conn = connect(autocommit=True)
-            conn = self._conn
-            self.snapshot = {
-                "feeds": conn.execute(_SNAPSHOT_SQL["feeds"]).fetchone(),
-                "articles": {r["status"]: r["n"] for r in conn.execute(_SNAPSHOT_SQL["articles"])},
-                "incidents": conn.execute(_SNAPSHOT_SQL["incidents"]).fetchone()["n"],
-                "versions": conn.execute(_SNAPSHOT_SQL["versions"]).fetchall(),
-            }
+            conn = self._connection()
+            now = time.monotonic()
+            if self._versions_stale:
+                self._versions_stale = False  # first: a version announced while reading is read next time
+                self.snapshot["versions"] = conn.execute(_VERSIONS_SQL).fetchall()
+                self._counts_at = float("-inf")  # the incident count changes with them
+            if now - self._counts_at >= COUNTS_EVERY_S:
+                self.snapshot["counts"] = conn.execute(_COUNTS_SQL).fetchone()
+                self._counts_at = now
             self.error = None
         except Exception as exc:  # the database restarting is shown, not fatal
             self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if self._conn is not None:
-                with contextlib.suppress(Exception):
-                    self._conn.close()
-            self._conn = None
+            self._versions_stale = True
+            self._close()
+
+    def wait(self, timeout: float, stop: threading.Event) -> None:
+        """Until an incident version is announced, `timeout` passes, or (without a connection) `stop` is set."""
+        if self._conn is None or self._conn.closed:
+            stop.wait(timeout)
+            return
+        try:
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                self._versions_stale = True
+        except Exception as exc:  # the connection broke: read() reconnects and says so
+            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self._versions_stale = True
+            self._close()
 
     def update(self, children: Sequence[Child]) -> None:
         self.read()
@@ -116,14 +149,15 @@ class Dashboard:
                            for c in children if c.failing)
         if self.error:
             return f"database unavailable: {self.error}{crashing}"
-        if not self.snapshot:
+        counts = self.snapshot.get("counts")
+        if not counts:
             return f"waiting for the database{crashing}"
-        feeds, articles = self.snapshot["feeds"], self.snapshot["articles"]
+        articles = counts["articles"]
         queued = sum(articles.get(s, 0) for s in _QUEUED)
         done = sum(articles.get(s, 0) for s in _DONE)
-        return (f"feeds {feeds['polled']}/{feeds['total']} polled ({feeds['failing']} failing) | "
+        return (f"feeds {counts['feeds_polled']}/{counts['feeds_total']} polled ({counts['feeds_failing']} failing) | "
                 f"articles {sum(articles.values())}: {queued} queued, {done} processed, "
-                f"{articles.get('failed', 0)} failed | incidents {self.snapshot['incidents']}{crashing}")
+                f"{articles.get('failed', 0)} failed | incidents {counts['incidents']}{crashing}")
 
     def _print_lines(self, children: Sequence[Child]) -> None:
         if not self.error:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +33,7 @@ from ops.stack.supervisor import Supervisor
 from workers.queues import QUEUES
 
 DEMO_DATABASE = "newswatch_demo"
+TICK_S = 1.0  # children are checked this often, and a stop request is seen within it
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,12 @@ class Stack:
         self.data_dir = Path(".")
         self._log_file: IO[str] | None = None
 
-    @property
-    def refresh_s(self) -> float:
-        return Dashboard.refresh_s
+    def wait(self, stop: threading.Event) -> None:
+        """Until the next tick: an incident changed, or TICK_S passed (children are checked each tick)."""
+        if self.dashboard is None:
+            stop.wait(TICK_S)
+        else:
+            self.dashboard.wait(TICK_S, stop)
 
     def start(self) -> None:
         from newswatch.logging import configure_logging
