@@ -120,6 +120,9 @@ class Settings:
         "NEWSWATCH_PENDING_TIMEOUT", 600.0, "An article pending longer than this is enqueued again.")
     extract_time_limit: float = _setting(
         "NEWSWATCH_EXTRACT_TIME_LIMIT", 120.0, "Hard time limit of one extraction task.")
+    visibility_timeout: float = _setting(
+        "NEWSWATCH_VISIBILITY_TIMEOUT", 900.0,
+        "A task taken by a worker that vanished (killed, machine lost) returns to its queue after this long.")
     metrics_port: int = _setting(
         "NEWSWATCH_METRICS_PORT", 0, "Port of the Prometheus metrics endpoint (0: off).")
     metrics_addr: str = _setting(

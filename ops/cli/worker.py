@@ -215,8 +215,12 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
     metrics.serve(settings.metrics_port, address=settings.metrics_addr,
                   extra=[metrics.QueueDepth(settings.redis_url, QUEUES)])
 
-    from workers.app import app
+    from workers.app import app, safe_visibility_timeout
 
+    if settings.visibility_timeout <= safe_visibility_timeout(settings):
+        log.warning("NEWSWATCH_VISIBILITY_TIMEOUT (%gs) is not above %gs, the longest a live worker holds a "
+                    "task: Redis may hand a slow task to a second worker while the first still runs it",
+                    settings.visibility_timeout, safe_visibility_timeout(settings))
     if measured:
         instrument()
     if "extract" in names:
