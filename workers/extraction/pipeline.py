@@ -2,7 +2,7 @@
 
 `extract_articles(articles)` takes article dicts ({"id","title","text","published","url"}, any of
 them missing) and returns, for each, the list of INCIDENT dicts of the `newswatch extract`
-contract (design.md): the main incident first, with "primary": true; [] when there is none.
+contract (docs/contracts.md): the main incident first, with "primary": true; [] when there is none.
 
 spaCy is loaded once per process with only what the rules read: sentences (the rule-based
 `sentencizer` instead of the parser) and named entities, plus an EntityRuler that knows armed groups.
