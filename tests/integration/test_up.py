@@ -57,12 +57,14 @@ class Lines:
 
 def _ours(data_dir: Path) -> list[psutil.Process]:
     """Every process still running that belongs to this `up`: by its data directory in the
-    command line (PostgreSQL, Valkey) or in the environment (the poller, workers and their pool)."""
+    command line (PostgreSQL), its working directory (Valkey, which writes its title over its command
+    line and environment) or its environment (the poller, workers and their pool)."""
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         try:
             cmdline = " ".join(proc.info["cmdline"] or [])
-            if str(data_dir) in cmdline or proc.environ().get("NEWSWATCH_DATA_DIR") == str(data_dir):
+            if (str(data_dir) in cmdline or proc.cwd().startswith(str(data_dir))
+                    or proc.environ().get("NEWSWATCH_DATA_DIR") == str(data_dir)):
                 found.append(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
