@@ -7,6 +7,7 @@ secrets mounted by Docker or systemd). A malformed value raises `ConfigError` na
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -63,6 +64,14 @@ def _parse_str(text: str) -> str:
     return text.strip()
 
 
+def _parse_ip_address(text: str) -> str:
+    value = text.strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP address (127.0.0.1, 0.0.0.0, ::1, ...)") from None
+
+
 _PARSERS: dict[type | str, Callable[[str], Any]] = {
     "bool": _parse_bool,
     "int": _parse_int,
@@ -111,8 +120,14 @@ class Settings:
         "NEWSWATCH_PENDING_TIMEOUT", 600.0, "An article pending longer than this is enqueued again.")
     extract_time_limit: float = _setting(
         "NEWSWATCH_EXTRACT_TIME_LIMIT", 120.0, "Hard time limit of one extraction task.")
+    visibility_timeout: float = _setting(
+        "NEWSWATCH_VISIBILITY_TIMEOUT", 900.0,
+        "A task taken by a worker that vanished (killed, machine lost) returns to its queue after this long.")
     metrics_port: int = _setting(
         "NEWSWATCH_METRICS_PORT", 0, "Port of the Prometheus metrics endpoint (0: off).")
+    metrics_addr: str = _setting(
+        "NEWSWATCH_METRICS_ADDR", "127.0.0.1",
+        "Address the metrics endpoint listens on (0.0.0.0: every interface).", _parse_ip_address)
     log_format: str = _setting(
         "NEWSWATCH_LOG_FORMAT", "text", "Log format: text or json.", _parse_log_format)
     log_level: str = _setting("NEWSWATCH_LOG_LEVEL", "INFO", "Log level.")
