@@ -12,8 +12,9 @@ Database calls are short and synchronous (the shared psycopg pool), run in a thr
 keeps moving meanwhile. Nothing a server sends can stop the loop: every failure is recorded on its
 feed or article.
 
-`feeds` knows nothing of Celery: `enqueue(article_id, revision)` and `enqueue_report(report_id)`
-are given by the caller (ops/cli/poller.py wires them to Celery).
+`feeds` knows nothing of Celery: `enqueue(article_id, revision)` (new page texts) and
+`enqueue_report(report_id)` (the sweep's lost resolutions) are given by the caller (ops/cli/poller.py
+wires them to Celery).
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class PassStats:
 
 def _db_now(conn: feedstate.Conn) -> datetime:
     row = conn.execute("SELECT now() AS t").fetchone()
-    assert row is not None
+    if row is None:  # a check that `python -O` keeps: passing None on would poll no feed at all
+        raise RuntimeError("the database returned no row for SELECT now()")
     moment: datetime = row["t"]
     return moment
 
@@ -338,24 +340,19 @@ class Poller:
             log.warning("could not enqueue article #%s: %s (the sweep will retry)", article_id, exc)
             return False
 
-    def _send_report(self, report_id: int) -> None:
-        try:
-            self.enqueue_report(report_id)
-        except Exception as exc:
-            log.warning("could not enqueue report #%s: %s (the sweep will retry)", report_id, exc)
-
     async def _db(self, fn: Callable[..., T], *args: Any, retries: int = 1, **kwargs: Any) -> T:
         """Run `fn(conn, *args)` in one transaction on a pooled connection, in a worker thread."""
 
         def run() -> T:
-            for attempt in range(retries):
+            attempt = 1
+            while True:
                 try:
                     with connection() as conn:
                         return fn(conn, *args, **kwargs)
                 except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
-                    if attempt + 1 == retries:
+                    if attempt >= retries:
                         raise
-                    time.sleep(0.05 * (attempt + 1))
-            raise AssertionError("unreachable")
+                    time.sleep(0.05 * attempt)
+                    attempt += 1
 
         return await asyncio.to_thread(run)

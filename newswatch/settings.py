@@ -31,7 +31,7 @@ def parse_duration(text: str) -> float:
         number = float(value)
     except ValueError:
         raise ValueError(f"{text!r} is not a duration like 30s, 5m, 2h or 1d") from None
-    if number < 0 or number != number:
+    if not number > 0:  # also refuses nan; a zero timeout, interval or limit means nothing useful
         raise ValueError(f"{text!r} is not a positive duration")
     return number * unit
 
