@@ -20,7 +20,7 @@ from celery.signals import worker_process_init, worker_process_shutdown
 from newswatch.errors import TransientError
 from newswatch.settings import get_settings
 
-QUEUES = ("poll", "extract", "resolve")
+QUEUES = ("extract", "resolve")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,8 +38,8 @@ app.conf.update(
     # after this long; the Postgres sweep finds anything Redis lost entirely.
     broker_transport_options={"visibility_timeout": 900},
     task_default_queue="extract",
-    task_routes={"poll.*": {"queue": "poll"}, "extract.*": {"queue": "extract"},
-                 "resolve.*": {"queue": "resolve"}, "sweep.*": {"queue": "resolve"}},
+    task_routes={"extract.*": {"queue": "extract"}, "resolve.*": {"queue": "resolve"},
+                 "sweep.*": {"queue": "resolve"}},
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     task_ignore_result=True,
