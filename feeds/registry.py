@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,11 +44,15 @@ class NewFeed:
 
 
 def prepare(url: str, name: str | None) -> NewFeed:
+    """Check a feed's URL and name before anything is written; UserError says what is wrong."""
     clean = check_url(url)
     if name is not None:
-        name = name.strip() or None
+        name = " ".join(name.split()) or None  # line breaks and tabs in a name only garble listings
         if name and len(name) > 500:
-            raise UserError("--name is longer than 500 characters")
+            raise UserError(f"the name of {clean} is longer than 500 characters")
+        if name and any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in name):
+            # e.g. ESC: `feeds list` would pass it to the terminal
+            raise UserError(f"the name of {clean} contains a control character: {name[:100]!r}")
     return NewFeed(clean, url_key(clean), name)
 
 
@@ -79,7 +84,7 @@ def import_feeds(conn: Conn, outlines: list[Outline], seconds: int,
         except UserError as exc:
             if not skip_invalid:
                 raise UserError(f"{exc} (in the OPML file; --skip-invalid imports the rest)") from None
-            skipped.append(f"{outline.url}: {exc}")
+            skipped.append(str(exc))  # names the URL, shortened and without control characters
             continue
         prepared.setdefault(feed.key, feed)
     if not prepared:

@@ -51,6 +51,39 @@ def test_bad_input_gets_one_clear_line_and_exit_code_one(db, newswatch, args, me
     assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 0
 
 
+@pytest.mark.parametrize("url, message", [
+    ("http://example.com/" + "7f3a" * 1000, "URL too long (4019 bytes, the limit is 2048)"),
+    ("http://example.com/\x1b[31mred", "control character U+001B"),
+    ("http://" + "h" * 300 + ".example/rss", "label of 300 characters"),
+    ("http://bad_host!.example/rss", "bad host name label"),
+])
+def test_a_url_the_store_could_not_take_or_show_is_refused_up_front(db, newswatch, url, message):
+    # A 4,000-character URL used to reach the unique index and fail there ("internal error:
+    # ProgramLimitExceeded", exit 2); an escape sequence used to colour `feeds list`.
+    line = _one_clean_error_line(newswatch("feeds", "add", url))
+    assert message in line
+    assert "\x1b" not in line and len(line) < 300
+    assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 0
+
+
+def test_an_opml_import_checks_urls_and_names_like_feeds_add(db, newswatch, tmp_path):
+    path = tmp_path / "hostile.opml"
+    path.write_text(write_opml([Outline("http://a.example/rss", "A"),
+                                Outline("http://example.com/" + "9c" * 2000, "long"),
+                                # XML cannot carry ESC; a right-to-left override reorders a listing
+                                Outline("http://b.example/rss", "B\u202eA"),
+                                Outline("http://" + "h" * 300 + ".example/rss", "label")]))
+    line = _one_clean_error_line(newswatch("feeds", "import", str(path)))
+    assert "URL too long" in line and "--skip-invalid" in line
+    assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 0
+    result = newswatch("feeds", "import", str(path), "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 feeds, 0 already registered, 3 skipped" in result.stdout
+    skipped = result.stderr.strip().splitlines()
+    assert len(skipped) == 3 and "\u202e" not in result.stderr and all(len(s) < 300 for s in skipped)
+    assert [r["url"] for r in db.execute("SELECT url FROM feeds")] == ["http://a.example/rss"]
+
+
 def test_a_bad_setting_is_named_in_one_line(db, newswatch):
     line = _one_clean_error_line(newswatch("feeds", "list", env={"NEWSWATCH_DB_POOL_MAX": "many"}))
     assert line.startswith("error: NEWSWATCH_DB_POOL_MAX")
