@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 
+from db.pool import is_program_limit
 from feeds.clean import CleanPage
 from feeds.parse import Entry
 from feeds.schedule import page_delay
@@ -35,9 +36,18 @@ class PageClaim:
 
 
 @dataclass(frozen=True)
+class RefusedEntry:
+    """A new entry PostgreSQL would not store (a value over an index's size limit, say)."""
+    feed_id: int
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class EntryCounts:
     new: int = 0
     changed: int = 0
+    refused: tuple[RefusedEntry, ...] = ()
 
 
 def store_entries(conn: Conn, found: list[tuple[int, Entry]]) -> EntryCounts:
@@ -45,7 +55,8 @@ def store_entries(conn: Conn, found: list[tuple[int, Entry]]) -> EntryCounts:
 
     `found` is (feed id, entry) for every entry of a batch of feeds. Only the feed an article was
     first seen in may flag it for refetch: two feeds giving one article different stamps must not
-    make it ping-pong.
+    make it ping-pong. An entry PostgreSQL refuses is left out and named in `refused`; the others
+    are stored all the same.
     """
     unique: dict[str, tuple[int, Entry]] = {}
     for feed_id, entry in found:
@@ -69,16 +80,7 @@ def store_entries(conn: Conn, found: list[tuple[int, Entry]]) -> EntryCounts:
         elif (entry.updated and known["feed_id"] == feed_id and known["entry_updated"] is not None
               and entry.updated != known["entry_updated"]):
             changed[known["id"]] = entry.updated
-    inserted = 0
-    if fresh:
-        inserted = len(conn.execute(
-            """INSERT INTO articles (url, url_key, guid, feed_id, title, published_at, entry_updated)
-               SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[],
-                                    %s::timestamptz[], %s::text[])
-               ON CONFLICT DO NOTHING RETURNING id""",
-            ([e.url for _, e in fresh], [e.url_key for _, e in fresh], [e.guid for _, e in fresh],
-             [f for f, _ in fresh], [e.title for _, e in fresh], [e.published for _, e in fresh],
-             [e.updated for _, e in fresh])).fetchall())
+    inserted, refused = _insert_new(conn, fresh) if fresh else (0, [])
     if changed:
         conn.execute(
             # A page already queued or leased to a poller keeps its turn: resetting it would let a
@@ -87,7 +89,47 @@ def store_entries(conn: Conn, found: list[tuple[int, Entry]]) -> EntryCounts:
                       next_attempt_at = CASE WHEN a.status = 'new' OR a.refetch THEN a.next_attempt_at ELSE now() END
                FROM unnest(%s::bigint[], %s::text[]) AS u(id, stamp) WHERE a.id = u.id""",
             (list(changed), list(changed.values())))
-    return EntryCounts(inserted, len(changed))
+    return EntryCounts(inserted, len(changed), tuple(refused))
+
+
+def _insert_new(conn: Conn, fresh: list[tuple[int, Entry]]) -> tuple[int, list[RefusedEntry]]:
+    """Insert in one statement; when PostgreSQL refuses it for some entry, insert one at a time,
+    each under its own savepoint, and name the entries refused. Returns (inserted, refused)."""
+    try:
+        with conn.transaction():  # a savepoint: a refusal undoes this statement, not the batch
+            return _insert(conn, fresh), []
+    except Exception as exc:
+        if not _entry_at_fault(exc):
+            raise
+    inserted, refused = 0, []
+    for feed_id, entry in fresh:
+        try:
+            with conn.transaction():
+                inserted += _insert(conn, [(feed_id, entry)])
+        except Exception as exc:
+            if not _entry_at_fault(exc):
+                raise
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            refused.append(RefusedEntry(feed_id, entry.url, f"{type(exc).__name__}: {detail}"[:300]))
+    return inserted, refused
+
+
+def _entry_at_fault(exc: Exception) -> bool:
+    """Errors a row's values cause (too large for an index, refused data, text psycopg cannot send),
+    as opposed to the database failing, which must fail the batch so that it is tried again."""
+    return (isinstance(exc, psycopg.DataError | psycopg.IntegrityError | ValueError)
+            or is_program_limit(exc))
+
+
+def _insert(conn: Conn, fresh: list[tuple[int, Entry]]) -> int:
+    return len(conn.execute(
+        """INSERT INTO articles (url, url_key, guid, feed_id, title, published_at, entry_updated)
+           SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[],
+                                %s::timestamptz[], %s::text[])
+           ON CONFLICT DO NOTHING RETURNING id""",
+        ([e.url for _, e in fresh], [e.url_key for _, e in fresh], [e.guid for _, e in fresh],
+         [f for f, _ in fresh], [e.title for _, e in fresh], [e.published for _, e in fresh],
+         [e.updated for _, e in fresh])).fetchall())
 
 
 def claim_pages(conn: Conn, limit: int, lease_s: float) -> list[PageClaim]:

@@ -36,7 +36,7 @@ class FeedClaim:
 @dataclass
 class FeedResult:
     feed_id: int
-    status: str                   # ok, not_modified, partial (ill-formed, kept what parsed), error
+    status: str                   # ok, not_modified, partial (kept what it could), error
     http_status: int | None
     error: str | None
     error_count: int              # failures in a row after this poll
@@ -47,6 +47,16 @@ class FeedResult:
     new_url_key: str | None = None
     entries: list[Entry] = field(default_factory=list)
     error_kind: str | None = None  # one short word for metrics: http, timeout, not_a_feed, ...
+
+    def note_refused(self, reasons: list[str]) -> None:
+        """Some entries could not be taken (an unusable link, a value PostgreSQL refuses): the
+        others are kept, and the feed says 'partial' with the first reason until the next poll."""
+        if not reasons or self.status == "error":
+            return
+        count = len(reasons)
+        note = f"{count} {'entry' if count == 1 else 'entries'} not stored: {reasons[0]}"
+        self.status = "partial"
+        self.error = note if self.error is None else f"{self.error}; {note}"
 
 
 def claim_feeds(conn: Conn, limit: int, lease_s: float, all_since: datetime | None = None) -> list[FeedClaim]:

@@ -202,6 +202,10 @@ class Poller:
 
         def write(conn: feedstate.Conn) -> articles.EntryCounts:
             counts = articles.store_entries(conn, found)
+            by_feed = {r.feed_id: r for r in batch}
+            for refused in counts.refused:
+                log.warning("feed #%s: entry not stored: %s (%s)", refused.feed_id, refused.reason, refused.url[:200])
+                by_feed[refused.feed_id].note_refused([f"{refused.reason} ({refused.url[:100]})"])
             feedstate.write_results(conn, batch)
             return counts
 
@@ -263,6 +267,7 @@ class Poller:
             base.status, base.error, base.etag, base.last_modified = "partial", parsed.problem, None, None
         else:
             base.status = "ok"
+        base.note_refused(parsed.refused)
         return base
 
     def _failed(self, claim: FeedClaim, kind: str, reason: str, http_status: int | None,
