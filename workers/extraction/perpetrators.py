@@ -52,7 +52,11 @@ _CALLS_ITSELF = re.compile(rf"\b(?:calls|called|calling)\s+itself\s+{_NAME}")
 
 
 @dataclass(frozen=True)
-class Claim:
+class Responsibility:
+    """Who an article says did it (`perpetrator`) and who owned it (`claimed_by`), with the sentence;
+    `no_claim`: the article says nobody has claimed it. (Not resolution's `versions.Claim`, one
+    report's figures.)"""
+
     claimed_by: str | None
     perpetrator: str | None
     no_claim: bool
@@ -68,7 +72,7 @@ def _clean(name: str | None) -> str | None:
     return name
 
 
-def find_claims(sentences: list[Sentence]) -> Claim:
+def find_claims(sentences: list[Sentence]) -> Responsibility:
     """The first claim of responsibility in reading order, and any "no group has claimed"."""
     no_claim_sentence = None
     for sentence in sentences:
@@ -83,17 +87,17 @@ def find_claims(sentences: list[Sentence]) -> Claim:
             if found and re.search(r"responsib|carried\s+out|behind|attack|bombing", text, re.IGNORECASE):
                 group = _clean(found.group("group"))
                 if group:
-                    return Claim(group, group, False, sentence)
+                    return Responsibility(group, group, False, sentence)
     for sentence in sentences:
         # "Taliban spokesman Zabihullah Mujahid said the attack was revenge for ...": a known group
         # owning the attack in its own words is a claim.
         group_found = KNOWN.search(sentence.text)
         if group_found and _OWNING.search(sentence.text) and not _NO_CLAIM.search(sentence.text):
-            return Claim(group_found.group(0), group_found.group(0), False, sentence)
+            return Responsibility(group_found.group(0), group_found.group(0), False, sentence)
     for sentence in sentences:
         found = _PERPETRATOR.search(sentence.text)
         if found:
             group = _clean(found.group("group"))
             if group:
-                return Claim(None, group, no_claim_sentence is not None, sentence)
-    return Claim(None, None, no_claim_sentence is not None, no_claim_sentence)
+                return Responsibility(None, group, no_claim_sentence is not None, sentence)
+    return Responsibility(None, None, no_claim_sentence is not None, no_claim_sentence)
