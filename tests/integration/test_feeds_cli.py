@@ -138,6 +138,35 @@ def test_importing_500_feeds_is_fast_and_a_second_import_adds_nothing(db, newswa
     assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 500
 
 
+def test_an_opml_file_larger_than_one_insert_is_imported_whole_and_counts_duplicates_once(db, newswatch, tmp_path):
+    from feeds.registry import IMPORT_CHUNK
+
+    feeds = [Outline(f"http://many{i % 13}.example/{i}/rss", None) for i in range(IMPORT_CHUNK * 2 + 10)]
+    path = tmp_path / "large.opml"
+    path.write_text(write_opml([*feeds, feeds[0], Outline("http://MANY0.example/0/rss/", "again")]))
+    newswatch("feeds", "add", feeds[-1].url)
+    result = newswatch("feeds", "import", str(path))
+    assert result.returncode == 0, result.stderr
+    assert f"imported {len(feeds) - 1} feeds, 1 already registered, 0 skipped" in result.stdout
+    assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == len(feeds)
+
+
+@pytest.mark.parametrize("tail, message", [
+    ('<outline xmlUrl="gopher://late.example/rss"/></body></opml>', "unsupported scheme"),
+    ('<outline xmlUrl="http://late.example/rss"></body></opml>', "not well-formed"),
+])
+def test_a_problem_after_the_first_insert_still_writes_nothing(db, newswatch, tmp_path, tail, message):
+    from feeds.registry import IMPORT_CHUNK
+
+    good = write_opml([Outline(f"http://early.example/{i}/rss", None) for i in range(IMPORT_CHUNK + 5)])
+    path = tmp_path / "late-problem.opml"
+    path.write_text(good.replace("</body>\n</opml>", tail))
+    assert tail in path.read_text()
+    line = _one_clean_error_line(newswatch("feeds", "import", str(path)))
+    assert message in line
+    assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 0
+
+
 def test_export_writes_opml_that_imports_into_the_same_feeds(db, newswatch, tmp_path):
     newswatch("feeds", "add", "http://a.example/rss", "--name", "Alpha")
     newswatch("feeds", "add", "http://b.example/atom")

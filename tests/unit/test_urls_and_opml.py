@@ -1,6 +1,8 @@
+import io
+
 import pytest
 
-from feeds.opml import Outline, parse_opml, write_opml
+from feeds.opml import Outline, iter_opml, parse_opml, write_opml
 from feeds.urls import check_url, url_key
 from newswatch.errors import UserError
 
@@ -92,6 +94,39 @@ def test_opml_outlines_are_read_from_nested_categories():
 def test_malformed_opml_is_refused(data, message):
     with pytest.raises(UserError, match=message):
         parse_opml(data)
+
+
+class _BrokenAfter(io.RawIOBase):
+    """A file that gives `head`, then fails, as a file cut off by a failing disk would."""
+
+    def __init__(self, head: bytes):
+        self.head = head
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if not self.head:
+            raise OSError("read error")
+        n = min(len(buffer), len(self.head))
+        buffer[:n], self.head = self.head[:n], self.head[n:]
+        return n
+
+
+def test_opml_is_read_as_a_stream_outline_by_outline():
+    head = (b"<?xml version='1.0'?><opml version='2.0'><head/><body>"
+            + b"".join(b"<outline xmlUrl='http://f%d.example/rss'/>" % i for i in range(3000)))
+    outlines = iter_opml(_BrokenAfter(head))
+    assert next(outlines) == Outline("http://f0.example/rss", None)  # before the end of the file was read
+    with pytest.raises(OSError):
+        list(outlines)
+
+
+def test_only_outlines_under_body_are_feeds():
+    data = b"""<opml version="2.0"><head><outline xmlUrl="http://head.example/rss"/></head><body>
+      <outline text="a" xmlUrl="http://a.example/rss"><outline xmlUrl="http://b.example/rss"/></outline>
+      </body><outline xmlUrl="http://after.example/rss"/></opml>"""
+    assert [o.url for o in parse_opml(data)] == ["http://a.example/rss", "http://b.example/rss"]
 
 
 def test_exported_opml_reads_back_the_same_feeds():
