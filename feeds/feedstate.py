@@ -120,11 +120,9 @@ def _move(conn: Conn, feed_id: int, url: str, key: str) -> None:
 
 
 def seconds_until_due(conn: Conn) -> float | None:
-    """How long until some feed or article page is due (negative: overdue); None when nothing waits."""
+    """How long until some feed is due (negative: overdue); None when no feed is active."""
     row = conn.execute(
-        """SELECT extract(epoch FROM least(
-               (SELECT min(greatest(next_poll_at, coalesce(claimed_until, next_poll_at)))
-                FROM feeds WHERE NOT paused),
-               (SELECT min(next_attempt_at) FROM articles WHERE status = 'new' OR refetch)) - now()) AS wait"""
+        """SELECT extract(epoch FROM min(greatest(next_poll_at, coalesce(claimed_until, next_poll_at))) - now())
+                  AS wait FROM feeds WHERE NOT paused"""
     ).fetchone()
     return None if row is None or row["wait"] is None else float(row["wait"])
