@@ -185,7 +185,7 @@ def _incident(article: _Article, split: segments.Segmentation, told: list[Senten
     facts = [s for s in told if segments.key(s) not in split.background | split.totals]
     if not facts:
         return None
-    event = event_types.classify(told)
+    event = event_types.classify(told, primary=primary)
     if event is None:
         return None
     found = [f for f in figures.find_figures(facts) if not _other_incident(f, event.event_type)]
