@@ -32,7 +32,7 @@ def parse_duration(text: str) -> float:
         number = float(value)
     except ValueError:
         raise ValueError(f"{text!r} is not a duration like 30s, 5m, 2h or 1d") from None
-    if number < 0 or number != number:
+    if not number > 0:  # also refuses nan; a zero timeout, interval or limit means nothing useful
         raise ValueError(f"{text!r} is not a positive duration")
     return number * unit
 
@@ -110,6 +110,9 @@ class Settings:
         "NEWSWATCH_POLL_CONCURRENCY", 50, "Requests in flight at once in one poller.")
     fetch_attempts: int = _setting(
         "NEWSWATCH_FETCH_ATTEMPTS", 5, "Tries to fetch an article page before it is marked failed.")
+    max_entries_per_feed: int = _setting(
+        "NEWSWATCH_MAX_ENTRIES_PER_FEED", 100,
+        "Pages of one feed waiting to be fetched at most: a feed's entries beyond it wait for its next polls.")
     allow_private_networks: bool = _setting(
         "NEWSWATCH_ALLOW_PRIVATE_NETWORKS", False,
         "Fetch addresses in private, loopback and link-local ranges (local tests and the demo only).")
@@ -157,6 +160,8 @@ class Settings:
         ):
             if url is not None and not url.startswith(schemes):
                 raise ConfigError(f"{name}: must start with {' or '.join(schemes)}")
+        if self.max_entries_per_feed < 1:
+            raise ConfigError("NEWSWATCH_MAX_ENTRIES_PER_FEED: must be at least 1")
         if self.min_interval <= 0 or self.default_interval < self.min_interval:
             raise ConfigError("NEWSWATCH_DEFAULT_INTERVAL: must be at least NEWSWATCH_MIN_INTERVAL")
         for f in fields(self):

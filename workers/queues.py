@@ -3,4 +3,4 @@
 A module of its own, without Celery, so the CLI can name the queues without importing Celery.
 """
 
-QUEUES = ("poll", "extract", "resolve")
+QUEUES = ("extract", "resolve")

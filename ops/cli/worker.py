@@ -1,4 +1,4 @@
-"""`newswatch worker`: a Celery worker for the extract, resolve and poll queues.
+"""`newswatch worker`: a Celery worker for the extract and resolve queues.
 
 The reliability settings live on the app (workers/app.py): late acks, a task whose process dies is
 put back, prefetch 1, time limits, retries for transient errors only. This command adds what a
@@ -183,7 +183,7 @@ def _warm_up(queues: list[str]) -> None:
 
 @click.command(name="worker")
 @click.option("--queues", "-Q", default=",".join(QUEUES), show_default=True,
-              help="Comma-separated queues to take tasks from: poll, extract, resolve.")
+              help="Comma-separated queues to take tasks from: extract, resolve.")
 @click.option("--concurrency", "-c", type=click.IntRange(min=1, max=256), default=None,
               help="Worker processes. Default: one per CPU core.")
 @click.option("--max-tasks-per-child", type=click.IntRange(min=0), default=1000, show_default=True,
@@ -192,7 +192,7 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
     """Run a Celery worker taking tasks from the given queues until SIGTERM or Ctrl-C.
 
     Run one per machine, or one per queue to size each pool on its own (extract is CPU-bound:
-    one process per core; resolve and poll are short and I/O-bound). Any number of workers on any
+    one process per core; resolve is short database transactions). Any number of workers on any
     number of machines may share one PostgreSQL and one Redis.
     """
     names = parse_queues(queues)

@@ -20,10 +20,17 @@ def test_durations_accept_seconds_minutes_hours_and_days():
     assert parse_duration("2d") == 172800
 
 
-@pytest.mark.parametrize("text", ["", "m", "5x", "-3m", "nan"])
+@pytest.mark.parametrize("text", ["", "m", "5x", "-3m", "nan", "0", "0s", "0.0h"])
 def test_malformed_durations_are_refused(text):
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("name", ["NEWSWATCH_HTTP_TIMEOUT", "NEWSWATCH_PENDING_TIMEOUT", "NEWSWATCH_MAX_BACKOFF",
+                                  "NEWSWATCH_EXTRACT_TIME_LIMIT"])
+def test_a_zero_duration_setting_is_refused_as_not_positive(name):
+    with pytest.raises(ConfigError, match=f"^{name}: '0s' is not a positive duration$"):
+        Settings.from_env({name: "0s"})
 
 
 def test_a_bad_value_fails_with_one_line_naming_the_variable():

@@ -60,11 +60,11 @@ def test_the_status_line_names_a_child_that_keeps_exiting_and_its_error(tmp_path
     supervisor.start()
     lines = _exit_and_restart(supervisor, clock, ran_for=1)
     _exit_and_restart(supervisor, clock, ran_for=1)
-    assert lines == [f"worker exited with code 1: error: --queues: unknown queue 'nope' (known: poll, extract, "
+    assert lines == [f"worker exited with code 1: error: --queues: unknown queue 'nope' (known: extract, "
                      f"resolve); restarting in {RESTART_PAUSE_S:g}s (log: {tmp_path / 'worker.log'})"]
     summary = Dashboard(live=False).summary(supervisor.children)
     assert summary.endswith("| worker exited with code 1: error: --queues: unknown queue 'nope' "
-                            "(known: poll, extract, resolve), 2 times in a row")
+                            "(known: extract, resolve), 2 times in a row")
     supervisor.stop()
 
 
