@@ -68,6 +68,8 @@ class Stack:
         from newswatch.settings import get_settings, reset_settings
 
         settings = get_settings()
+        # First, before anything starts: a child's settings it refuses stop `up` with nothing to undo.
+        specs = children(settings, concurrency=self.options.concurrency)
         self.data_dir = Path(settings.data_dir).expanduser()
         self._refuse_a_second_up(settings)
         logs = self.data_dir / "logs"
@@ -91,7 +93,6 @@ class Stack:
 
             share_metrics_between_processes()  # before the children start: they inherit it
         env = {**os.environ, "NEWSWATCH_METRICS_PORT": "0"}  # `up` serves the metrics of all
-        specs = children(settings, concurrency=self.options.concurrency)
         self.supervisor = Supervisor(specs, env, logs)
         self.supervisor.start()
         for spec in specs:
