@@ -142,3 +142,11 @@ def test_an_age_in_apposition_is_not_a_count_but_the_people_listed_are_counted()
     assert [f.value for f in find_figures(sentences)] == []
     named = {("text", 0): [(0, 9)]}  # what spaCy's recogniser marks as a person
     assert count_victims(sentences, named).killed == 2
+
+
+@pytest.mark.parametrize("text", [
+    "Call the tip line toll-free at 877.903.7867 with information about the killing.",
+    "He was due to stand trial over the 2015 shooting death of his neighbour.",
+])
+def test_phone_numbers_and_years_are_not_counts(text):
+    assert [f.value for f in find_figures(split_sentences(text)) if f.excluded is None] == []

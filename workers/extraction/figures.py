@@ -61,7 +61,7 @@ _LIVES = re.compile(rf"\b(?:claimed|claiming|claims|claim|cost|costing|took|taki
                     re.IGNORECASE)
 # "The death toll rose to at least six", "the number of injured reached 188".
 _TOLL = re.compile(
-    r"\b(?P<what>death\s+toll|toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|people\s+killed|fatalities|victims|"
+    r"\b(?P<what>death\s+toll|toll(?!-free)|number\s+of\s+(?:the\s+)?(?:dead|deaths|people\s+killed|fatalities|victims|"
     r"injured|wounded|people\s+injured|injuries)|injury\s+toll|casualty\s+toll)"
     r"(?P<mid>[^.;:]{0,120}?)\b(?:to|at|of|is|was|reached|hit|stands|stood)\s+"
     rf"(?P<num>{NUMBER})",
@@ -117,6 +117,10 @@ class Figure:
         return " ".join((found.group("a") or found.group("b") or "").split()) or None
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_PEOPLE_AFTER = re.compile(rf"\s+(?:{_WORDS.people})\b", re.IGNORECASE)
+
+
 def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | None:
     before = sentence.text[max(0, local_start - 25):local_start]
     after = sentence.text[local_end:local_end + 20]
@@ -124,6 +128,8 @@ def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | Non
         return "subgroup"
     if before.rstrip().endswith(",") and after.startswith(","):
         return "age"  # "Mark Hale, 63, died": an age in apposition, not a count
+    if _YEAR.fullmatch(sentence.text[local_start:local_end]) and not _PEOPLE_AFTER.match(after):
+        return "year"  # "the 2015 shooting death of ...": a year, not 2,015 dead
     if _NOT_A_COUNT_BEFORE.search(before):
         return "not_a_count"
     # In the lead the main event is named too ("killing 50 in the deadliest attack since 2015"): there
