@@ -78,7 +78,7 @@ _SUBGROUP_BEFORE = re.compile(
 _PARTITIVE_AFTER = re.compile(r"^\s+of\s+(?:the|those|them|whom|these|his|her|their|its)\b", re.IGNORECASE)
 _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\baged?|\bno\.|\bnumber|\broute|\bflight|\bpage|\barticle|\bsection|\broom|\bplatform|\bgate|\bunit|"
-    r"\bhouse|\bbus|\btrain|[$£€#])\s*$",
+    r"\bhouse|\bbus|\btrain|\bimage|\bphoto|[$£€#/])\s*$",  # "Image 1 of / 13": a gallery's counter
     re.IGNORECASE,
 )
 # Sentences about another time or another incident ("last year", "in a separate attack").
