@@ -42,6 +42,9 @@ _VICTIMS = re.compile(rf"\b(?:{_HARMED})\b", re.IGNORECASE)
 _GENERIC_CRASH = re.compile(rf"\b(?:crash(?:ed|es)?|overturned|collided|collision|plunged|{_HARMED})\b", re.IGNORECASE)
 
 
+_BOMB_VERBS = {"bomb", "bombs", "bombed"}
+
+
 def names_any_event(text: str) -> bool:
     """Does the text name an incident of any kind (a trigger of a type, or a generic word)?"""
     return bool(_GENERIC_EVENT.search(text)) or any(kind.find(text) for kind in TYPES.values())
@@ -122,6 +125,7 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
     best_sentence: dict[str, tuple[float, Sentence]] = {}
     deliberate = 0.0
     generic_attack, generic_sentence, headline_attack = 0.0, None, False
+    bomb_nouns: set[str] = set()  # what named a bombing other than the verb: "car bomb", "suicide bomber"
     sentences = list(sentences)
     for sentence in sentences:
         weight = sentence_weight(sentence)
@@ -135,9 +139,12 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
             deliberate += weight
         named_kinds = set()
         for kind, words in TYPES.items():
-            hits = len(words.find(text))
+            found = words.find(text)
+            hits = len(found)
             if hits:
                 named_kinds.add(kind)
+                if kind == "bombing":
+                    bomb_nouns |= {m.group(0).lower() for m in found} - _BOMB_VERBS
                 gain = weight * min(hits, 2)
                 scores[kind] += gain
                 if gain > best_sentence.get(kind, (0.0, sentence))[0]:
@@ -166,6 +173,9 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
     if (deliberate >= 2.0 or scores.get("bombing", 0.0) >= 1.0) and scores.get("explosion"):
         scores["bombing"] += scores.pop("explosion")
         best_sentence.setdefault("bombing", best_sentence.get("explosion", (0.0, None)))  # type: ignore[arg-type]
+    # "Planes bombed the town": bombs dropped from the air, where an air strike is named, are one.
+    if scores.get("airstrike") and scores.get("bombing") and not bomb_nouns:
+        scores["airstrike"] += scores.pop("bombing")
     # "accident" alone is the weakest word: it only decides when nothing more specific is said.
     if "other_accident" in scores and len(scores) > 1:
         scores["other_accident"] *= 0.5

@@ -29,8 +29,8 @@ _AGE = r"(?:\d{1,3}|[a-z]+(?:-[a-z]+)?)[- ](?:year|month|week)s?[- ]old"
 _NOT_A_PERSON = (r"window|seat|side|door|car|vehicle|area|street|home|house|lot|compartment|license|licence|group|"
                  r"center|centre|program|programme|services?|department|office|advocate|union|association")
 _ONE = re.compile(
-    rf"\b(?P<det>a|an|one|another|the|this|that|his|her|their)\s+(?:(?P<age>{_AGE})\s+)?(?:(?!(?:was|were|who|and)\b)[\w'’.-]+\s+){{0,2}}?"
-    rf"(?P<noun>{_WORDS.person})\b(?![-'’]\w)(?!\s+(?:{_NOT_A_PERSON})\b)|"
+    rf"\b(?P<det>a|an|one|another|the|this|that|his|her|their)\s+(?:(?P<age>{_AGE})\s+)?(?:(?-i:[A-Z])[\w'’.-]*\s+){{0,3}}?"
+    rf"(?:(?!(?:was|were|who|and)\b)[\w'’.-]+\s+){{0,2}}?(?P<noun>{_WORDS.person})\b(?![-'’]\w)(?!\s+(?:{_NOT_A_PERSON})\b)|"
     rf"\b(?P<det_age>a|an|another|the)\s+(?P<age_only>{_AGE})\b(?!\s+(?:{_WORDS.person})\b)",
     re.IGNORECASE,
 )
