@@ -154,7 +154,8 @@ def casualties() -> Casualties:
         injured=section("injured"),
         taken=section("taken"),
         harm=compile_words(data["harm"]["words"]),
-        headline_harm=compile_words(data["harm"]["headline"]),
+        headline_harm=compile_words(data["harm"]["headline"]
+                                    + [verb_pattern(v) for v in data["harm"].get("headline_verbs", [])]),
         person=alternation([_phrase(w) for w in victims["singular"]]),
         people=alternation([_phrase(w) for w in victims["plural"]]),
         no_harm=compile_words(data["no_harm"]["patterns"]),
