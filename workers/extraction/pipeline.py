@@ -182,8 +182,10 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     located = places.locate(places.all_occurrences(
         _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
         + places.country_mentions(sentences) + places.prepositional_places(sentences)
-        + places.headline_places(title_sentences, perpetrators.KNOWN), sentences),
-        event_sentences, figures.ELSEWHERE, _lower_case_words(text))
+        + places.headline_places(title_sentences, perpetrators.KNOWN)
+        + places.dateline_mentions(text_sentences) + places.town_state_mentions(sentences)
+        + places.capital_mentions(sentences), sentences),
+        event_sentences, figures.ELSEWHERE, _lower_case_words(text), sentences)
     claim = perpetrators.find_claims(sentences)
 
     evidence = [e for e in (
