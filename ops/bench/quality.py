@@ -24,7 +24,7 @@ from typing import Any
 
 from ops.bench.corpus import ARTICLES, shared_available
 from ops.bench.scoring import FIELDS, Score, score
-from workers.extraction.corpora import CORPORA, Corpus, load_jsonl
+from workers.extraction.corpora import CORPORA, Corpus, bbc_part, load_jsonl
 
 TABLE_FIELDS = ("killed", "injured", "event_type", "country_code", "occurred_on", "location", "claimed_by")
 
@@ -72,9 +72,25 @@ def print_confusion(rows: list[tuple[str, str, Score]]) -> None:
         print(f"  {n:4d}  {gold} -> {got}")
 
 
+def print_false_alarms(extract: Callable[[list[dict[str, Any]]], list[list[dict[str, Any]]]],
+                       misses: str | None) -> None:
+    """The BBC 2005 set reports almost no incidents: the share flagged is the false-alarm rate."""
+    if not (ARTICLES / "bbc_2005.jsonl").is_file():
+        return
+    articles = load_jsonl("bbc_2005.jsonl")
+    for part in ("train", "val"):
+        chosen = [a for a in articles if bbc_part(a) == part]
+        flagged = [(a, found) for a, found in zip(chosen, extract(chosen), strict=True) if found]
+        print(f"bbc {part}: {len(flagged)} of {len(chosen)} flagged as incidents "
+              f"({100 * len(flagged) / len(chosen):.2f}%; almost none report one)")
+        if misses == f"bbc:{part}":
+            for article, found in flagged:
+                print("flagged", article["id"], found[0]["event_type"], article["title"], sep="\t")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
+    parser.add_argument("--corpus", action="append", help="only these corpora (repeatable; bbc: false alarms)")
     parser.add_argument("--misses", help="list every wrong field of NAME:PART (a train part)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = parser.parse_args(argv)
@@ -101,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print_table(rows)
     print_confusion(rows)
+    if not args.corpus or "bbc" in args.corpus:
+        print_false_alarms(extract_articles, args.misses)
     print("\nparts: train = read while tuning rules and weights; val = never read for tuning.")
     for corpus in CORPORA:
         print(f"  {corpus.name}: {corpus.note}")

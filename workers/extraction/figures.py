@@ -12,21 +12,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from workers.extraction import lexicon
 from workers.extraction.numbers import NUMBER, Quantity, parse_number
 from workers.extraction.text import Sentence
 
-_KILLED = (
-    r"killed|dead|died|dies|deaths?|fatalities|fatally\s+(?:injured|wounded|shot|stabbed)|perished|"
-    r"lost\s+their\s+lives|bodies|murdered|slain|drowned|(?:burned|burnt|crushed|stabbed|shot)\s+to\s+death|"
-    r"shot\s+dead|lives?\s+(?:were\s+|have\s+been\s+)?lost|victims\s+(?:died|dead)"
-)
-_HOSPITAL = r"(?:(?:the|a|local|two|three|several|nearby|area)\s+){0,2}hospitals?"
-_INJURED = (
-    r"injured|wounded|hurt|injuries|wounds|hospitali[sz]ed|"
-    r"(?:taken|rushed|admitted|airlifted|brought|sent|treated|transported|ferried)\s+(?:\w+\s+)?(?:to|in|at)\s+"
-    rf"{_HOSPITAL}|"
-    rf"in\s+{_HOSPITAL}|treated\s+for\s+(?:\w+\s+)?(?:injuries|wounds)"
-)
+_WORDS = lexicon.casualties()
+_KILLED = _WORDS.killed
+_INJURED = _WORDS.injured
 # Being shot says someone was hit, not that they died: an injury unless "dead" follows.
 _SHOT = r"shot(?!\s+dead|\s+to\s+death)"
 _AUX = (r"(?:were|was|are|is|have|has|had|been|being|be|reported|confirmed|feared|believed|thought|said|to|now|"
@@ -36,8 +28,7 @@ _STOP = (
     r"killed|dead|died|injured|wounded|hurt|in|on|at|from|during|by|with"
 )
 _GAP = rf"(?:(?!(?:{_STOP})\b)[A-Za-z][\w'’-]*)"
-_PEOPLE = (r"(?:men|women|boys|girls|children|adults|people|persons|others|passengers|civilians|soldiers|"
-           r"police(?:men)?|officers|workers|students|pilgrims|migrants|tourists|villagers|residents|worshippers)")
+_PEOPLE = f"(?:{_WORDS.people})"
 
 # "At least seven people were killed", "103 people have been reported dead", "Six men and one
 # woman died", "more than 50 taken to hospital", "Seven dead and 50 injured".
@@ -77,9 +68,7 @@ _UPDATE = re.compile(r"\b(?:rose|risen|rises|rising|climbed|jumped|increased|rea
 _DOWN = re.compile(r"\b(?:revised|lowered|fell|dropped|cut|reduced|corrected)\b", re.I)
 # "A Chinese boy ... has been found dead": one victim when no number is given.
 _ONE_VICTIM = re.compile(
-    r"\b(?:a|an|one|the)\s+(?:[\w-]+\s+){0,2}?(?:man|woman|boy|girl|child|person|teenager|teen|pedestrian|"
-    r"driver|passenger|worker|student|soldier|officer|policeman|policewoman|baby|toddler|cyclist|motorcyclist|"
-    r"tourist|pilot|victim|resident|farmer|miner|climber|hiker|swimmer|diver|fisherman|guard|security\s+guard)\b"
+    rf"\b(?:a|an|one|the)\s+(?:[\w-]+\s+){{0,2}}?(?:{_WORDS.person})\b"
     r"[^.;]{0,80}?\b(?:(?:was|has\s+been|had\s+been|is|were)\s+(?:found\s+|confirmed\s+|pronounced\s+|later\s+)?"
     r"(?:shot\s+|stabbed\s+|beaten\s+|crushed\s+|burned\s+|burnt\s+)?(?:killed|dead|died|to\s+death)|died|"
     r"(?:was|has\s+been)\s+(?:shot|stabbed|beaten|crushed|burned|burnt)\s+to\s+death)\b",

