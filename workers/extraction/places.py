@@ -48,7 +48,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "origin": re.compile(rf"(?:{_phrases(cues['origin'])})\s+(?:the\s+)?$", re.IGNORECASE),
         "statement": re.compile(rf"\b(?:{_phrases(cues['statement'])})\s+(?:the\s+)?$", re.IGNORECASE),
         "reference": re.compile(rf"\b(?:{_phrases(cues['reference'])})\s+(?:the\s+)?$", re.IGNORECASE),
-        "event": re.compile(rf"\b(?:(?:{_phrases(cues['event'])})\s+(?:the\s+)?(?:(?:{_phrases(words['compass'])})\s+)?|"
+        "event": re.compile(rf"\b(?:(?:{_phrases(cues['event'])})\s+(?:the\s+)?"
+                            rf"(?:(?:{_phrases(words['compass'])})\s+)?|"
                             rf"(?:in|at|near)\s+the\s+(?:[a-z-]+\s+)?(?:town|city|village|district|province|"
                             rf"state|region|county|suburb|capital|port)\s+of\s+)$", re.IGNORECASE),
         "reference_after": re.compile(r"^\s+(?:border|frontier)\b", re.IGNORECASE),
@@ -107,7 +108,8 @@ def readings_of(name: str) -> tuple[str, tuple[Reading, ...]]:
     if stripped != name and stripped:
         inner = gazetteer.readings(stripped)
         # "West Side" is a name of its own; "west London", "Northern Iraq" are parts of a place.
-        if inner and (patterns["lower_compass"].match(name) or inner[0].kind != "city" or inner[0].population >= 50_000):
+        if inner and (patterns["lower_compass"].match(name) or inner[0].kind != "city"
+                      or inner[0].population >= 50_000):
             return inner[0].kind, inner
     if patterns["region"].search(name):
         inner = gazetteer.readings(patterns["region"].sub("", name).strip(" ,"))
@@ -290,7 +292,7 @@ def container_country(text: str) -> str | None:
         return "US"
     if text in _OTHER_ABBREVIATIONS:
         return _OTHER_ABBREVIATIONS[text]
-    kind, options = readings_of(text)
+    _kind, options = readings_of(text)
     countries = {r.country for r in options if r.kind in ("country", "state", "county")}
     return countries.pop() if len(countries) == 1 else None
 
@@ -362,7 +364,7 @@ def town_state_mentions(sentences: list[Sentence]) -> list[PlaceMention]:
         for found in _TOWN_STATE.finditer(sentence.text):
             container = container_country(found.group("container"))
             name = found.group("place")
-            if container is None or gazetteer.demonym(name) or name.isupper() and sentence.index == 0:
+            if container is None or gazetteer.demonym(name) or (name.isupper() and sentence.index == 0):
                 continue
             if readings_of(name)[0] == "country":
                 continue  # "Iraq, Syria": a list of countries
@@ -408,7 +410,8 @@ def _describe(mention: PlaceMention, event_sentences: set[tuple[str, int]],
         "origin": float(bool(patterns["origin"].search(before)) or bool(re.match(r"^\s+(?:man|woman|resident|native|"
                                                                                  r"teen|boy|girl)s?\b", after))),
         "statement": float(bool(patterns["statement"].search(before))),
-        "reference": float(bool(patterns["reference"].search(before)) or bool(patterns["reference_after"].match(after))),
+        "reference": float(bool(patterns["reference"].search(before))
+                           or bool(patterns["reference_after"].match(after))),
         "elsewhere": float(elsewhere is not None and bool(elsewhere.search(mention.sentence.text))),
         "dateline": float(mention.label == "DATELINE"),
         "container": float(mention.container is not None),
@@ -433,7 +436,8 @@ def _credible(seen: _Seen) -> bool:
         return False  # "Zala said", a PERSON: a name, whatever town or county abroad shares it
     if mention.label == "ORG":
         top = seen.readings[0]
-        return top.kind in ("country", "state") and " " not in mention.text.strip() or top.population >= 1_000_000
+        single_word = " " not in mention.text.strip()
+        return (top.kind in ("country", "state") and single_word) or top.population >= 1_000_000
     return True
 
 
@@ -499,10 +503,7 @@ def _country_evidence(seen: list[_Seen], demonyms: dict[str, float],
     for item in seen:
         context = item.context
         weight = _position(item.mention.sentence)
-        if item.mention.container:
-            shares = {item.mention.container: 1.0}
-        else:
-            shares = _shares(item.readings, sure)
+        shares = {item.mention.container: 1.0} if item.mention.container else _shares(item.readings, sure)
         if not shares:
             continue
         ambiguous = len(shares) > 1
@@ -547,12 +548,11 @@ def _shares(options: Sequence[Reading], sure: dict[str, float]) -> dict[str, flo
         return {next(iter(countries)): 1.0}
     if any(r.kind == "country" for r in options):  # "Georgia": the country unless the text says US
         top = next(r.country for r in options if r.kind == "country")
-        supported = [c for c in countries if sure.get(c, 0.0) >= 2.0 and c != top]
-        return {supported[0]: 1.0} if supported and sure[supported[0]] > sure.get(top, 0.0) else {top: 1.0}
+        rivals = [c for c in countries if sure.get(c, 0.0) >= 2.0 and c != top]
+        return {rivals[0]: 1.0} if rivals and sure[rivals[0]] > sure.get(top, 0.0) else {top: 1.0}
     supported = {c: sure[c] for c in countries if sure.get(c, 0.0) > 0}
     if supported:
-        best = max(supported, key=lambda c: supported[c])
-        return {best: 1.0}
+        return {max(supported, key=lambda c: supported[c]): 1.0}
     sizes = {c: max(1, size) ** 0.5 for c, size in countries.items()}
     total = sum(sizes.values())
     return {c: s / total for c, s in sorted(sizes.items(), key=lambda kv: -kv[1])[:3]}
@@ -585,7 +585,7 @@ LOCATION_RANKER: Ranker[str] = Ranker("places.location", {
 })
 
 
-def location_candidates(seen: list[_Seen], country: str | None) -> list[Candidate[_Seen]]:
+def location_candidates(seen: list[_Seen], country: str | None) -> list[Candidate[str]]:
     """One candidate per place name (mentions of one name pooled), best-known form first."""
     groups: dict[str, list[_Seen]] = defaultdict(list)
     for item in seen:
@@ -654,7 +654,7 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
     evidence = _country_evidence(seen, demonyms, sentences or sorted({m.mention.sentence for m in seen},
                                                                      key=lambda s: (s.source != "title", s.index)))
     countries = country_candidates(evidence)
-    chosen_country = COUNTRY_RANKER.best(countries)
+    chosen_country = COUNTRY_RANKER.best(countries, choices=len(countries))
     country = chosen_country.value if chosen_country else None
     capital = gazetteer.capital(country) if country else None
     if capital:
@@ -664,7 +664,7 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
                 seen.append(_Seen(named, "city", readings_of(capital)[1],
                                   _describe(mention, event_sentences, elsewhere)))
     candidates = location_candidates(seen, country)
-    ranked = LOCATION_RANKER.ranked(candidates, country=country)
+    ranked = LOCATION_RANKER.ranked(candidates, choices=len(candidates))
     if not ranked:
         # Only a demonym or the local register said where: the country is the place.
         return Located(gazetteer.country_name(country) if country else None, country, None)
