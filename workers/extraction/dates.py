@@ -253,8 +253,9 @@ def day_candidates(sentences: Sequence[Sentence], tiers: Sequence[set[tuple[str,
     if not raw:
         return []
     about = [value for value, _kind, sentence, _found in raw if (sentence.source, sentence.index) in anywhere]
-    earliest = min((v for v in about if published is None or v >= published - timedelta(days=_DOUBT_DAYS)),
-                   default=None)
+    # A doubtful timestamp says nothing of how old a day is: no age, and the earliest of all days.
+    recent = published if not doubtful else None
+    earliest = min((v for v in about if recent is None or v >= recent - timedelta(days=_DOUBT_DAYS)), default=None)
     out = []
     for value, kind, sentence, found in raw:
         key = (sentence.source, sentence.index)
@@ -287,7 +288,7 @@ def day_candidates(sentences: Sequence[Sentence], tiers: Sequence[set[tuple[str,
         days_in_sentence = {v for v, _k, s, _f in raw if s is sentence}
         if len(days_in_sentence) > 2:
             features["list_of_days"] = 1.0  # a timeline or a schedule does not date the event
-        age = _age_feature(value, published)
+        age = _age_feature(value, recent)
         if age:
             features[age] = 1.0
         same = sum(1 for v, _k, s, _f in raw if v == value and s is not sentence)

@@ -285,13 +285,14 @@ def capital_mentions(sentences: list[Sentence]) -> list[PlaceMention]:
 def container_country(text: str) -> str | None:
     """The country a container written after a place gives it: "Tenn.", "MI", "Ohio" (US), "B.C."
     (CA), "England", "Hebei province" (CN); None when it is no container."""
-    text = text.strip(" .,()")
+    written = text.strip(" ,()")
+    text = written.strip(".")
     if not text:
         return None
     if gazetteer.us_state(text) or gazetteer.us_state(text + "."):
         return "US"
-    if text in _OTHER_ABBREVIATIONS:
-        return _OTHER_ABBREVIATIONS[text]
+    if written in _OTHER_ABBREVIATIONS or text in _OTHER_ABBREVIATIONS:
+        return _OTHER_ABBREVIATIONS.get(written) or _OTHER_ABBREVIATIONS[text]
     _kind, options = readings_of(text)
     countries = {r.country for r in options if r.kind in ("country", "state", "county")}
     return countries.pop() if len(countries) == 1 else None
@@ -314,7 +315,7 @@ _NOT_DATELINE = re.compile(r"^(?:UPDATE|UPDATED|BREAKING|WATCH|VIDEO|PHOTOS?|EDI
 _DATELINE_SPAN = 320
 
 
-def _dateline_place(found: re.Match[str], sentence: Sentence) -> bool:
+def _dateline_place(found: re.Match[str], text_start: int) -> bool:
     """An upper-case dateline names a place the gazetteer knows, has its state written, or opens
     the text before a dash ("RED SPRINGS --"); "DESTRUCTION:" and "UPDATE -" do not."""
     place = found.group("place").strip(" .")
@@ -322,34 +323,38 @@ def _dateline_place(found: re.Match[str], sentence: Sentence) -> bool:
         return False
     if found.group("container") or gazetteer.readings(place):
         return True
-    opening = sentence.index == 0 and found.start() == 0
+    opening = found.start() == text_start
     return opening and not found.group(0).rstrip().endswith(":")
 
 
 def dateline_mentions(sentences: list[Sentence]) -> list[PlaceMention]:
     """The place a report was filed from, before its first dash: "MEMPHIS, Tenn. --", "BAGHDAD
     (Reuters) -", "(Corinth, MS) -", "Beijing - ". Only in the first lines of the text, where page
-    furniture ("Please enable Javascript ...") may come before it."""
-    out = []
-    for sentence in sentences:
-        if sentence.source != "text" or sentence.start > _DATELINE_SPAN:
-            continue
-        head = sentence.text[: max(0, _DATELINE_SPAN - sentence.start)]
-        found = _DATELINE_MIXED.match(head) if sentence.index == 0 else None
-        if found is not None and not (found.group("container") or gazetteer.readings(found.group("place"))):
-            found = None  # "Reuters - ", "Canadian Press - ": the agency, not the place
-        if found is None:
-            found = next((f for f in _DATELINE_CAPS.finditer(head) if _dateline_place(f, sentence)), None)
-        if found is None:
-            continue
-        container = container_country(found.group("container")) if found.group("container") else None
-        name = found.group("place").strip(" .")
-        if found.group("container") and container is None:
-            continue  # "SMITH, a neighbour -": not a dateline
-        start = sentence.start + found.start("place")
-        out.append(PlaceMention(name, "DATELINE", sentence, start, start + len(name), container))
-        return out
-    return out
+    furniture ("Please enable Javascript ...") may come before it, and across sentence breaks (a
+    splitter cuts "ATHENS, Ga. (WXYZ) --" after "Ga.")."""
+    opening = [s for s in sentences if s.source == "text" and s.start < _DATELINE_SPAN]
+    if not opening:
+        return []
+    head = [" "] * _DATELINE_SPAN
+    for sentence in opening:
+        for offset, char in enumerate(sentence.text[: _DATELINE_SPAN - sentence.start]):
+            head[sentence.start + offset] = char
+    text = "".join(head)
+    first = opening[0]
+    found = _DATELINE_MIXED.match(text, first.start) if first.index == 0 else None
+    if found is not None and not (found.group("container") or gazetteer.readings(found.group("place"))):
+        found = None  # "Reuters - ", "Canadian Press - ": the agency, not the place
+    if found is None:
+        found = next((f for f in _DATELINE_CAPS.finditer(text) if _dateline_place(f, first.start)), None)
+    if found is None:
+        return []
+    container = container_country(found.group("container")) if found.group("container") else None
+    if found.group("container") and container is None:
+        return []  # "SMITH, a neighbour -": not a dateline
+    name = found.group("place").strip(" .")
+    start = found.start("place")
+    sentence = next(s for s in reversed(opening) if s.start <= start)
+    return [PlaceMention(name, "DATELINE", sentence, start, start + len(name), container)]
 
 
 _TOWN_STATE = re.compile(r"(?<![\w-])(?P<place>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*,\s+"
