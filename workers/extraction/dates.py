@@ -204,7 +204,7 @@ DAY_RANKER: Ranker[date] = Ranker("dates.day", {
     "kind_full": 0.6, "kind_month_day": 0.5, "kind_holiday": 0.4, "kind_weekday": 0.3, "kind_yesterday": 0.3,
     "kind_today": 0.2, "kind_time_of_day": -0.6, "own_event": 2.0, "any_event": 1.0, "title": 0.3, "lead": 0.5,
     "early": 0.3, "late": -0.5, "aftermath": -2.0, "statement": -1.0, "death": -0.5, "spell": -1.0,
-    "list_of_days": -1.5, "elsewhere": -1.5, "earliest": 0.6, "agree": 0.4, "future": -3.0, "same_day": 0.2,
+    "list_of_days": -1.5, "elsewhere": -1.5, "earliest": 1.2, "agree": 0.4, "future": -3.0, "same_day": 0.2,
     "day_before": 0.3, "this_week": 0.2, "this_month": -0.8, "older": -2.5, "relative_doubtful": -1.0,
     "explicit_doubtful": 0.8, "weekday_agrees": 0.8,
 })
