@@ -151,3 +151,16 @@ def test_the_day_a_victim_later_died_loses_to_the_day_he_was_shot():
 
 def test_no_day_named_gives_no_day():
     assert _day("", "A man was shot in the leg.", date(2018, 3, 8)) is None
+
+
+def test_a_scene_still_unfolding_with_no_day_named_is_of_the_publication_day():
+    sentences = split_sentences("A crane toppled onto a row of shops. Three workers remain trapped under the rubble.")
+    about = {(s.source, s.index) for s in sentences}
+    assert dates.occurred_on(sentences, [about], date(2018, 5, 2)) == (date(2018, 5, 2), sentences[1])
+
+
+def test_a_statement_verb_before_the_event_word_does_not_make_the_day_a_statement_day():
+    sentences = split_sentences("Officials said the bombing on Thursday killed six people. "
+                                "The governor said on Saturday that schools would reopen.")
+    about = {(sentences[0].source, sentences[0].index)}
+    assert dates.occurred_on(sentences, [about], date(2017, 3, 11))[0] == date(2017, 3, 9)

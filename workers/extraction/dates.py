@@ -57,6 +57,14 @@ def _cue(name: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{_words(lexicon()['cues'][name])})\b", re.IGNORECASE)
 
 
+@cache
+def _right_before(name: str) -> re.Pattern[str]:
+    """A cue just before a day: "police said Tuesday", "told reporters on Friday", "died late on
+    Sunday"; not "said the attack on Thursday", where the day is the attack's."""
+    return re.compile(rf"\b(?:{_words(lexicon()['cues'][name])})\s+(?:[a-z]+\s+)?(?:(?:late|early|on)\s+){{0,2}}$",
+                      re.IGNORECASE)
+
+
 def parse_published(value: object) -> datetime | None:
     """A publication time in whatever form a feed gave it; None when there is none."""
     if value is None:
@@ -193,7 +201,6 @@ def find_dates(text: str, published: date | None) -> list[tuple[date, re.Match[s
 _TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|"
                           r"\d{1,2}[:.]\d\d\s*(?:GMT|BST|UTC|local\s+time)|\d{4}\s*(?:GMT|local\s+time)|"
                           r"(?:local\s+time))", re.IGNORECASE)
-_SAID_BEFORE = re.compile(r"(?:^|\s)(?:on|late|early|late\s+on|early\s+on)?\s*$")
 WINDOW = 25                # sentences read: the incident is told in the first ones
 _LONG_SENTENCE = 600       # photo-gallery captions run together into one huge "sentence" full of other days
 _DOUBT_DAYS = 30           # an explicit day this far from publication makes the timestamp doubtful
@@ -223,14 +230,18 @@ def _age_feature(value: date, published: date | None) -> str | None:
     return "this_week" if days <= 7 else "this_month" if days <= 30 else "older"
 
 
-def _doubtful(window: Sequence[Sentence], published: date | None) -> bool:
-    """Is the publication timestamp doubtful? An explicit day in the text far from it (a page
-    crawled again months later) says so."""
+def _doubtful(window: Sequence[Sentence], about: set[tuple[str, int]], published: date | None) -> bool:
+    """Is the publication timestamp doubtful? A day written out in a sentence about the event, in
+    the year of publication or the one before, yet far from it (a page crawled again months later)
+    says so; a day of another year is background ("the 2012 attack on ...")."""
     if published is None:
         return False
     for sentence in window:
+        if (sentence.source, sentence.index) not in about:
+            continue
         for value, found in expressions(sentence.text, published):
-            if kind_of(found) in ("full", "month_day") and abs((published - value).days) > _DOUBT_DAYS:
+            if (kind_of(found) in ("full", "month_day") and published.year - value.year <= 1
+                    and abs((published - value).days) > _DOUBT_DAYS):
                 return True
     return False
 
@@ -241,7 +252,7 @@ def day_candidates(sentences: Sequence[Sentence], tiers: Sequence[set[tuple[str,
     window = [s for s in sentences if (s.source == "title" or s.index < WINDOW) and len(s.text) < _LONG_SENTENCE]
     own = tiers[0] if tiers else set()
     anywhere: set[tuple[str, int]] = set().union(*tiers) if tiers else set()
-    doubtful = _doubtful(window, published)
+    doubtful = _doubtful(window, anywhere, published)
     raw: list[tuple[date, str, Sentence, re.Match[str] | None]] = []
     for sentence in window:
         found_days = expressions(sentence.text, published)
@@ -256,7 +267,7 @@ def day_candidates(sentences: Sequence[Sentence], tiers: Sequence[set[tuple[str,
     # A doubtful timestamp says nothing of how old a day is: no age, and the earliest of all days.
     recent = published if not doubtful else None
     earliest = min((v for v in about if recent is None or v >= recent - timedelta(days=_DOUBT_DAYS)), default=None)
-    out = []
+    described: list[tuple[date, dict[str, float], Sentence]] = []
     for value, kind, sentence, found in raw:
         key = (sentence.source, sentence.index)
         features: dict[str, float] = {f"kind_{kind}": 1.0}
@@ -275,9 +286,9 @@ def day_candidates(sentences: Sequence[Sentence], tiers: Sequence[set[tuple[str,
             near = sentence.text[max(0, found.start() - 25):found.start()]
             if _cue("aftermath").search(clause):
                 features["aftermath"] = 1.0
-            if _cue("statement").search(near) and _SAID_BEFORE.search(near[-12:]) is not None:
+            if _right_before("statement").search(near):
                 features["statement"] = 1.0
-            if _cue("death").search(near):
+            if _right_before("death").search(near):
                 features["death"] = 1.0
             if kind in ("full", "month_day"):
                 beside = sentence.text[max(0, found.start() - 12):found.end() + 12].lower()
@@ -291,7 +302,12 @@ def day_candidates(sentences: Sequence[Sentence], tiers: Sequence[set[tuple[str,
         age = _age_feature(value, recent)
         if age:
             features[age] = 1.0
-        same = sum(1 for v, _k, s, _f in raw if v == value and s is not sentence)
+        described.append((value, features, sentence))
+    # Days named again elsewhere about the event agree; a statement's or the aftermath's day does not.
+    plain = [(v, s) for v, f, s in described if f.get("any_event") and not (f.get("statement") or f.get("aftermath"))]
+    out = []
+    for value, features, sentence in described:
+        same = sum(1 for v, s in plain if v == value and s is not sentence)
         if same:
             features["agree"] = min(3.0, float(same))
         out.append(Candidate(value, features, sentence))
@@ -304,6 +320,14 @@ def occurred_on(sentences: Sequence[Sentence], tiers: Sequence[set[tuple[str, in
     `tiers` are sets of (source, index) of sentences about it, the surest first (naming its type
     or its figures; then naming any event). None when no day can be told."""
     candidates = day_candidates(sentences, tiers, published, elsewhere)
+    if not candidates and published is not None:
+        # No day named, but the scene is still unfolding ("two people remain trapped"): today's news.
+        lead = [s for s in sentences if s.source == "title" or s.index < 6]
+        ongoing = next((s for s in lead if _cue("ongoing").search(s.text)), None)
+        return (published, ongoing) if ongoing else (None, None)
+    about = [c for c in candidates if c.features.get("any_event")]
+    # Days named in sentences about the event come first; others only when those name none.
+    candidates = about or candidates
     best = DAY_RANKER.best(candidates, choices=len({c.value for c in candidates}))
     if best is None:
         return None, None

@@ -51,7 +51,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "event": re.compile(rf"\b(?:(?:{_phrases(cues['event'])})\s+(?:the\s+)?"
                             rf"(?:(?:{_phrases(words['compass'])})\s+)?|"
                             rf"(?:in|at|near)\s+the\s+(?:[a-z-]+\s+)?(?:town|city|village|district|province|"
-                            rf"state|region|county|suburb|capital|port)\s+of\s+)$", re.IGNORECASE),
+                            rf"state|region|county|suburb|capital|port|resort|township|neighbou?rhood|area)"
+                            rf"\s+of\s+)$", re.IGNORECASE),
         "reference_after": re.compile(r"^\s+(?:border|frontier)\b", re.IGNORECASE),
     }
 
@@ -419,6 +420,8 @@ def _describe(mention: PlaceMention, event_sentences: set[tuple[str, int]],
                            or bool(patterns["reference_after"].match(after))),
         "elsewhere": float(elsewhere is not None and bool(elsewhere.search(mention.sentence.text))),
         "dateline": float(mention.label == "DATELINE"),
+        # mountain ranges, seas, regions the gazetteer does not know: wider than the towns hit
+        "wide_area": float(mention.label == "LOC"),
         "container": float(mention.container is not None),
         "contains_next": float(bool(re.match(r"^\s*,\s*(?:the\s+)?[A-Z]", after))),
         "person_like": float(mention.label in ("PERSON", "ORG")
@@ -586,7 +589,7 @@ LOCATION_RANKER: Ranker[str] = Ranker("places.location", {
     "mentions": 0.5, "title": 1.1, "lead": 0.7, "early": 0.4, "late": -0.8, "event_sentence": 0.4,
     "after_event_word": 0.4, "origin": -0.9, "statement": -1.0, "reference": -1.0, "elsewhere": -1.6,
     "dateline": 0.3, "container": 0.6, "contains_next": 0.4, "person_like": -0.6, "sentence_start": -1.2,
-    "population": -0.2, "inside_bigger": 0.5, "first": 0.2,
+    "population": -0.2, "inside_bigger": 0.5, "first": 0.2, "wide_area": -0.5,
 })
 
 
@@ -611,6 +614,8 @@ def location_candidates(seen: list[_Seen], country: str | None) -> list[Candidat
                      "contains_next"):
             if any(m.context.get(flag) for m in group):
                 features[flag] = 1.0
+        if first.kind == "unknown" and first.context.get("wide_area"):
+            features["wide_area"] = 1.0
         for flag in ("late", "origin", "statement", "reference", "elsewhere", "person_like", "sentence_start"):
             share = sum(m.context.get(flag, 0.0) for m in group) / len(group)
             if share:
