@@ -41,12 +41,28 @@ def test_shipped_weights_replace_the_hand_weights(tmp_path, monkeypatch):
 
 
 def test_fitting_learns_which_feature_marks_the_right_candidate(tmp_path):
-    rows = [({"good": 1.0, "noise": float(i % 2)}, 1.0) for i in range(20)]
-    rows += [({"bad": 1.0, "noise": float(i % 2)}, 0.0) for i in range(20)]
+    rows = [({"good": 1.0, "noise": float(i % 2)}, 1.0, "a") for i in range(20)]
+    rows += [({"bad": 1.0, "noise": float(i % 2)}, 0.0, "b") for i in range(20)]
     weights, bias, accuracy = train.fit(rows)
     assert weights["good"] > 0 > weights["bad"]
     assert accuracy == 1.0
     path = train.write("test.fitted", weights, bias, len(rows), accuracy, folder=tmp_path)
     assert json.loads(path.read_text())["weights"]["good"] == weights["good"]
     with pytest.raises(ValueError):
-        train.fit([({"a": 1.0}, 1.0)])
+        train.fit([({"a": 1.0}, 1.0, "a")])
+
+
+def test_a_big_corpus_weighs_by_the_square_root_of_its_size():
+    rows = [({}, 1.0, "big")] * 400 + [({}, 0.0, "small")] * 4
+    weights = train.corpus_weights(rows)
+    big, small = weights[0] * 400, weights[-1] * 4
+    assert big / small == pytest.approx(10.0)
+
+
+def test_a_weight_with_a_known_sign_stays_on_its_side_of_zero():
+    # In this data "against" happens to go with the right answer; the sign given says it must not.
+    rows = [({"for": 1.0, "against": 1.0}, 1.0, "a") for _ in range(10)] + [({}, 0.0, "a") for _ in range(10)]
+    free, _, _ = train.fit(rows)
+    assert free["against"] > 0
+    bounded, _, _ = train.fit(rows, signs={"against": -1.0, "for": 1.0})
+    assert bounded.get("against", 0.0) <= 0 < bounded["for"]

@@ -83,3 +83,17 @@ def labelled(corpus: Corpus, part: str | None = None) -> Iterator[tuple[dict[str
         label = labels.get(str(article["id"]))
         if label is not None and (part is None or corpus.part(article, label) == part):
             yield article, label
+
+
+def training_pairs(part: str = "train") -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Every (corpus name, article, label) of one part across the corpora, uncertain labels left
+    out, and the BBC part as articles that report no incident."""
+    for corpus in CORPORA:
+        if (ARTICLES / corpus.articles).is_file():
+            for article, label in labelled(corpus, part):
+                if not label.get("uncertain"):
+                    yield corpus.name.split("_")[0], article, label
+    if (ARTICLES / "bbc_2005.jsonl").is_file():
+        for article in load_jsonl("bbc_2005.jsonl"):
+            if bbc_part(article) == part:
+                yield "bbc", article, {"id": article["id"], "incident": None}
