@@ -164,3 +164,18 @@ def test_a_statement_verb_before_the_event_word_does_not_make_the_day_a_statemen
                                 "The governor said on Saturday that schools would reopen.")
     about = {(sentences[0].source, sentences[0].index)}
     assert dates.occurred_on(sentences, [about], date(2017, 3, 11))[0] == date(2017, 3, 9)
+
+
+def test_a_police_force_named_after_its_town_places_a_story_that_names_no_other_place():
+    sentences = split_sentences("A man was shot twice on a porch late Friday, the Toledo Police Department said.")
+    at = sentences[0].text.index("Toledo Police Department")
+    force = places.PlaceMention("Toledo Police Department", "ORG", sentences[0], at, at + 24)
+    located = places.locate([force], {(s.source, s.index) for s in sentences}, None, frozenset(), sentences)
+    assert (located.location, located.country_code) == ("Toledo", "US")
+
+
+def test_a_us_broadcasters_call_letters_say_the_story_is_american():
+    sentences = split_sentences("HARTWELL (WKRT) -- Deputies say a woman was wounded by a stray bullet on Sunday.")
+    located = places.locate(places.dateline_mentions(sentences), {(s.source, s.index) for s in sentences},
+                            None, frozenset(), sentences)
+    assert located.country_code == "US"

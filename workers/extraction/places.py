@@ -420,6 +420,7 @@ def _describe(mention: PlaceMention, event_sentences: set[tuple[str, int]],
                            or bool(patterns["reference_after"].match(after))),
         "elsewhere": float(elsewhere is not None and bool(elsewhere.search(mention.sentence.text))),
         "dateline": float(mention.label == "DATELINE"),
+        "agency": float(mention.label == "AGENCY"),
         # mountain ranges, seas, regions the gazetteer does not know: wider than the towns hit
         "wide_area": float(mention.label == "LOC"),
         "container": float(mention.container is not None),
@@ -438,15 +439,22 @@ def _credible(seen: _Seen) -> bool:
     mention = seen.mention
     if mention.label in ("DATELINE", "SITE") or mention.container:
         return True
+    if mention.label == "AGENCY":
+        return bool(seen.readings)
     if not seen.readings:
         return mention.label in ("GPE", "LOC", "FAC")
-    if seen.context.get("person_like") and mention.label != "ORG":
+    if seen.context.get("person_like") and mention.label not in ("ORG", "AGENCY"):
         return False  # "Zala said", a PERSON: a name, whatever town or county abroad shares it
     if mention.label == "ORG":
         top = seen.readings[0]
         single_word = " " not in mention.text.strip()
         return (top.kind in ("country", "state") and single_word) or top.population >= 1_000_000
     return True
+
+
+_AGENCY = re.compile(r"^(?P<place>(?:[A-Z][\w.'’-]+\s+){0,2}[A-Z][\w.'’-]+?(?:\s+County|\s+Parish)?)\s+(?:Police|"
+                     r"Sheriff['’]s|Sheriff|Fire|Metropolitan\s+Police|Coroner['’]s|Medical\s+Examiner['’]s|"
+                     r"District\s+Attorney['’]s|City\s+Council|Public\s+Schools|Transit)\b")
 
 
 def _read(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
@@ -467,6 +475,11 @@ def _read(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
             if not patterns["demonym_thing"].match(mention.sentence.text[local:]):
                 demonyms[code] += _position(mention.sentence)
             continue
+        agency = _AGENCY.match(text) if mention.label == "ORG" else None
+        if agency:
+            # "Nassau County Police", "Seattle Police Department": the force is named after its town.
+            text = agency.group("place")
+            mention = PlaceMention(text, "AGENCY", mention.sentence, mention.start, mention.start + len(text))
         kind, options = readings_of(text)
         item = _Seen(mention, kind, options, _describe(mention, event_sentences, elsewhere))
         if _credible(item):
@@ -500,6 +513,7 @@ def _country_evidence(seen: list[_Seen], demonyms: dict[str, float],
     sure: dict[str, float] = defaultdict(float)
     text = " ".join(s.text for s in sentences[:40])
     register = {code: len(pattern.findall(text)) for code, pattern in _register().items()}
+    register["US"] = register.get("US", 0) + len(_CALL_SIGN.findall(text))
     for code, hits in register.items():
         sure[code] += 0.5 * hits
     for item in seen:
@@ -542,6 +556,11 @@ def _country_evidence(seen: list[_Seen], demonyms: dict[str, float],
         if hits:
             evidence[code]["register"] += hits
     return evidence
+
+
+# A US broadcaster's call letters in parentheses ("(WPVI)", "(KTLA-TV)"): K and W are the United
+# States' prefixes; the bracket keeps capitalised words of headlines out.
+_CALL_SIGN = re.compile(r"\((?:[KW][A-Z]{2,3})(?:-(?:TV|FM|AM|DT))?\)")
 
 
 def _shares(options: Sequence[Reading], sure: dict[str, float]) -> dict[str, float]:
@@ -589,7 +608,7 @@ LOCATION_RANKER: Ranker[str] = Ranker("places.location", {
     "mentions": 0.5, "title": 1.1, "lead": 0.7, "early": 0.4, "late": -0.8, "event_sentence": 0.4,
     "after_event_word": 0.4, "origin": -0.9, "statement": -1.0, "reference": -1.0, "elsewhere": -1.6,
     "dateline": 0.3, "container": 0.6, "contains_next": 0.4, "person_like": -0.6, "sentence_start": -1.2,
-    "population": -0.2, "inside_bigger": 0.5, "first": 0.2, "wide_area": -0.5,
+    "population": -0.2, "inside_bigger": 0.5, "first": 0.2, "wide_area": -0.5, "agency": -0.2,
 })
 
 
@@ -616,7 +635,8 @@ def location_candidates(seen: list[_Seen], country: str | None) -> list[Candidat
                 features[flag] = 1.0
         if first.kind == "unknown" and first.context.get("wide_area"):
             features["wide_area"] = 1.0
-        for flag in ("late", "origin", "statement", "reference", "elsewhere", "person_like", "sentence_start"):
+        for flag in ("late", "origin", "statement", "reference", "elsewhere", "person_like", "sentence_start",
+                     "agency"):
             share = sum(m.context.get(flag, 0.0) for m in group) / len(group)
             if share:
                 features[flag] = round(share, 4)
