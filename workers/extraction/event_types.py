@@ -98,9 +98,11 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
             generic_sentence = generic_sentence or (weight, sentence)
         if _DELIBERATE.search(text) and not _NOT_DELIBERATE.search(text):
             deliberate += weight
+        named_kinds = set()
         for kind, words in TYPES.items():
             hits = len(words.find(text))
             if hits:
+                named_kinds.add(kind)
                 gain = weight * min(hits, 2)
                 scores[kind] += gain
                 if gain > best_sentence.get(kind, (0.0, sentence))[0]:
@@ -109,7 +111,9 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
                 # "gunmen" kidnap, storm and bomb as often as they shoot: a fraction of a trigger.
                 scores[kind] += weight * words.cue_weight
                 best_sentence.setdefault(kind, (weight * words.cue_weight, sentence))
-        if _GENERIC_CRASH.search(text):
+        # "The bus overturned": a crash of the vehicle named, unless the sentence names another kind of
+        # event ("a truck drove into a crowd" is a ramming, not a road crash).
+        if _GENERIC_CRASH.search(text) and not named_kinds - set(_CRASHES):
             for kind, vehicle in _CRASHES.items():
                 if vehicle.search(text):
                     scores[kind] += weight * 0.8

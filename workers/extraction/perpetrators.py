@@ -55,7 +55,11 @@ _NOT_A_GROUP = re.compile(
 
 
 @dataclass(frozen=True)
-class Claim:
+class Responsibility:
+    """Who an article says did it (`perpetrator`) and who owned it (`claimed_by`), with the sentence;
+    `no_claim`: the article says nobody has claimed it. (Not resolution's `versions.Claim`, one
+    report's figures.)"""
+
     claimed_by: str | None
     perpetrator: str | None
     no_claim: bool
@@ -83,7 +87,7 @@ def _claims_this(text: str, start: int) -> bool:
     return not (_BACKGROUND.search(clause) or _NEGATED.search(clause) or _OTHER_SENSE.search(clause))
 
 
-def find_claims(sentences: list[Sentence]) -> Claim:
+def find_claims(sentences: list[Sentence]) -> Responsibility:
     """The first claim of responsibility in reading order, and any "no group has claimed"."""
     no_claim_sentence = None
     for sentence in sentences:
@@ -97,7 +101,7 @@ def find_claims(sentences: list[Sentence]) -> Claim:
             for found in pattern.finditer(text):
                 group = _clean(found.group("group"))
                 if group and _claims_this(text, found.start()):
-                    return Claim(group, group, False, sentence)
+                    return Responsibility(group, group, False, sentence)
     for sentence in sentences:
         # "Taliban spokesman Zabihullah Mujahid said the attack was revenge for ...": a known group
         # owning the attack in its own words is a claim.
@@ -105,11 +109,11 @@ def find_claims(sentences: list[Sentence]) -> Claim:
         if (group_found and _OWNING.search(sentence.text) and not _NEGATED.search(sentence.text)
                 and _claims_this(sentence.text, group_found.start())):
             group = canonical(group_found.group(0))
-            return Claim(group, group, False, sentence)
+            return Responsibility(group, group, False, sentence)
     for sentence in sentences:
         named = _PERPETRATOR.search(sentence.text)
         if named and not _BACKGROUND.search(sentence.text):
             group = _clean(named.group("group"))
             if group:
-                return Claim(None, group, no_claim_sentence is not None, sentence)
-    return Claim(None, None, no_claim_sentence is not None, no_claim_sentence)
+                return Responsibility(None, group, no_claim_sentence is not None, sentence)
+    return Responsibility(None, None, no_claim_sentence is not None, no_claim_sentence)

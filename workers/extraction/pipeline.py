@@ -2,7 +2,7 @@
 
 `extract_articles(articles)` takes article dicts ({"id","title","text","published","url"}, any of
 them missing) and returns, for each, the list of INCIDENT dicts of the `newswatch extract`
-contract (design.md): the main incident first, with "primary": true; [] when there is none.
+contract (docs/contracts.md): the main incident first, with "primary": true; [] when there is none.
 
 spaCy is loaded once per process with only what the rules read: sentences (the rule-based
 `sentencizer` instead of the parser) and named entities, plus an EntityRuler that knows armed groups.
@@ -286,7 +286,3 @@ def extract_articles(articles: Iterable[Any]) -> list[list[dict[str, Any]]]:
         with learned.for_item(i):
             results[i] = analyse(title, text, published, docs[2 * n], docs[2 * n + 1])
     return results
-
-
-def extract_article(article: dict[str, Any]) -> list[dict[str, Any]]:
-    return extract_articles([article])[0]

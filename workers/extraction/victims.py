@@ -54,7 +54,10 @@ _SUBJECT_KILLED = re.compile(
     rf"{_LEAD_IN}(?:{_BE}\s+{_ADV}(?:shot\s+and\s+killed|shot\s+dead|shot\s+to\s+death|"
     rf"stabbed\s+to\s+death|beaten\s+to\s+death|killed|murdered|slain|fatally\s+\w+|found\s+(?:shot\s+)?dead|"
     rf"found\s+shot\s+to\s+death|pronounced\s+dead|declared\s+dead|dead|deceased|killed)|"
-    rf"(?:killed|slain|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death)\s+(?:in|when|during|by|on|at|after|as|while)\b|"
+    rf"(?:killed|slain|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death|fatally\s+(?:shot|stabbed|wounded|struck|injured))"
+    rf"\s+(?:in|when|during|by|on|at|after|as|while|inside|outside|near)\b|"
+    rf"{_BE}\s+{_ADV}(?:shot|stabbed|wounded|hit|struck|injured|hurt)\b[^.;]{{0,80}}?\b(?:and|but)\s+(?:later\s+|then\s+)?"
+    rf"(?:died|succumbed|was\s+pronounced\s+dead|did\s+not\s+survive)|"
     rf"{_ADV}(?:(?:has|have|had)\s+)?(?:died|dies|succumbed|did\s+not\s+survive|didn.t\s+survive|lay\s+dead|was\s+dead))\b",
     re.IGNORECASE,
 )
@@ -127,6 +130,7 @@ class _Mention:
     end: int
     kind: str                 # "one" (indefinite), "the" (definite), "group", "pronoun", "name"
     count: int = 1
+    definite: bool = False    # "both victims", "the two men": people already told of
     gender: str | None = None
     age: str | None = None
     name: str | None = None
@@ -157,7 +161,9 @@ def mentions(sentence: Sentence, names: Sequence[tuple[int, int]]) -> list[_Ment
         quantity = parse_number(num) if num != "both" else None
         count = 2 if num == "both" else quantity.value if quantity and not quantity.vague else 0
         if count > 1 and count < 200 and free(*match.span()):
-            found.append(_Mention(match.start(), match.end(), "group", count=count, text=match.group(0)))
+            definite = num == "both" or bool(re.search(r"\b(?:the|all|these|those)\s+$", text[:match.start()], re.I))
+            found.append(_Mention(match.start(), match.end(), "group", count=count, definite=definite,
+                                  text=match.group(0)))
     for match in _ONE.finditer(text):
         if not free(*match.span()) or _ORDINAL.search(match.group(0)):
             continue  # "a 12th victim" counts a running total, not one more person here
@@ -203,6 +209,7 @@ def state_of(text: str, mention: _Mention) -> str | None:
 
 
 _LISTABLE = ("name", "the", "one")
+_MEMBER = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|among\s+the\s+\w+\s+(?:was|were))\s*$", re.I)
 _IDENTIFIED = re.compile(r"\b(?:identified\s+(?:him|her|the\s+\w+\s+)?as|named\s+as|victim(?:\s+was)?,?)\s*"
                          r"(?:\d+-year-old\s+)?$", re.IGNORECASE)
 # What may stand between people listed together: ages, hometowns, "and", "his wife,".
@@ -231,7 +238,7 @@ def _compatible(victim: Victim, mention: _Mention) -> bool:
     return not (mention.age and victim.age and mention.age != victim.age)
 
 
-def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence) -> Victim | None:
+def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence, state: str | None = None) -> Victim | None:
     """The victim a mention refers back to, if any."""
     if mention.kind == "name":
         # "Princess White ... White was pronounced dead": a full name, or a surname alone.
@@ -240,11 +247,16 @@ def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence) -> Vict
                     " " not in mention.name and victim.name.split()[-1].lower() == mention.name.lower())):
                 return victim
         unnamed = [v for v in victims if v.name is None and v.count == 1]
-        return unnamed[-1] if len(unnamed) == 1 else None
+        if len(unnamed) == 1:
+            return unnamed[0]
+        same = [v for v in unnamed if bool(v.killed) == (state == "killed")]
+        return same[0] if len(same) == 1 else None
     if mention.kind == "group":
         for victim in reversed(victims):
             if victim.count == mention.count:
                 return victim
+        if mention.definite and victims and sum(v.count for v in victims) >= mention.count:
+            return victims[0]  # "both victims were shot in the head": the two already named
         return None
     groups = [v for v in victims if v.count > 1]
     if mention.kind == "another":
@@ -288,7 +300,9 @@ def count_victims(sentences: Iterable[Sentence],
         for mention, state in zip(found, _states(sentence.text, found), strict=True):
             if _ELSEWHERE.search(sentence.text[max(0, mention.start - 80):mention.start]):
                 continue  # "the deadliest since 2015, when 30 people died": another incident's victims
-            victim = _refer(victims, mention, sentence)
+            if _MEMBER.search(sentence.text[max(0, mention.start - 30):mention.start]) and victims:
+                continue  # "three people, including a 79-year-old woman": one of those already counted
+            victim = _refer(victims, mention, sentence, state)
             if state is None:
                 if (victim is not None and mention.kind == "name" and victim.name is None
                         and _IDENTIFIED.search(sentence.text[max(0, mention.start - 40):mention.start])):
