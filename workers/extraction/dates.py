@@ -52,6 +52,13 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(rf"\b(?P<holiday>{holidays})(?![\w'])|{_DATE_ALTERNATIVES}", re.IGNORECASE)
 
 
+def warm_up() -> None:
+    """Read the lexicon and compile the day patterns now (a worker does it before it forks)."""
+    _pattern()
+    for name in lexicon()["cues"]:
+        _cue(name)
+
+
 @cache
 def _cue(name: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{_words(lexicon()['cues'][name])})\b", re.IGNORECASE)

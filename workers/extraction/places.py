@@ -77,6 +77,14 @@ class Place:
     within: str | None = None  # for a site or street named after its town ("Manchester Arena"): the town
 
 
+def warm_up() -> None:
+    """Build the gazetteer and compile the patterns now (a worker does it before it forks)."""
+    gazetteer.tables()
+    _patterns()
+    _register()
+    _country_pattern()
+
+
 def demonym_country(word: str) -> str | None:
     return gazetteer.demonym(word)
 
