@@ -33,10 +33,14 @@ class ExtractionOutcome:
 
 
 def warm_up() -> None:
-    """Load spaCy before the worker pool forks, so children share it instead of each loading it."""
+    """Load spaCy and the place gazetteer before the worker pool forks, so children share them
+    instead of each building its own on its first article."""
+    from workers.extraction import dates, places
     from workers.extraction.pipeline import get_nlp
 
     get_nlp()
+    places.warm_up()
+    dates.warm_up()
 
 
 def _report_row(article_id: int, revision: int, ordinal: int, incident: dict[str, Any],
