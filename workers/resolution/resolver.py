@@ -86,8 +86,8 @@ def resolve_report(conn: Conn, report_id: int) -> Resolution:
             return Resolution("gone")
         if row["resolved_at"] is not None:
             return Resolution("already_done", row["incident_id"])
-        row = {**row, "as_of": _as_of(row)}
-        material = report_material(row, *_own_text(row))
+        row = {**row, "as_of": report_as_of(row)}
+        material = report_material(row, *own_text(row))
         if not row["is_primary"]:
             # Its article is about another incident: sharing the article says nothing of this one.
             material = replace(material, article_ids=frozenset())
@@ -112,7 +112,7 @@ def lock_keys(conn: Conn, keys: tuple[str, ...] | list[str]) -> None:
                      (LOCK_NAMESPACE, ids))
 
 
-def _own_text(row: dict[str, Any]) -> tuple[str | None, str | None]:
+def own_text(row: dict[str, Any]) -> tuple[str | None, str | None]:
     """(title, text) a report is matched by: its article's, or for another incident the article
     mentions only the sentences quoted about it (the rest of the text is about the main one)."""
     if row["is_primary"]:
@@ -123,7 +123,7 @@ def _own_text(row: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, " ".join(dict.fromkeys(quotes))
 
 
-def _as_of(row: dict[str, Any]) -> Any:
+def report_as_of(row: dict[str, Any]) -> Any:
     """When the report's figures were current: the article's publish time, or for a later revision
     of its text (an updated story) the time that revision was fetched, which is when it said so."""
     published, fetched = row.get("published_at"), row.get("revision_fetched_at")
@@ -350,11 +350,18 @@ def _live_material(conn: Conn, incident_id: int) -> Material | None:
 
 
 def _kept_apart(conn: Conn, a: int, b: int) -> bool:
-    """Did a person split one of these incidents out of the other? Then no report merges them again."""
+    """Did a person split one of these incidents (or one merged into it since) out of the other? Then
+    no report merges them again."""
     return conn.execute(
-        """SELECT 1 FROM incident_history WHERE (incident_id = %s AND split_from = %s)
-                                            OR (incident_id = %s AND split_from = %s) LIMIT 1""",
-        (a, b, b, a)).fetchone() is not None
+        """SELECT 1 FROM incident_history h
+               JOIN incidents born ON born.id = h.incident_id
+               JOIN incidents parent ON parent.id = h.split_from
+           WHERE h.split_from IS NOT NULL
+             AND ARRAY[COALESCE(born.merged_into, born.id), COALESCE(parent.merged_into, parent.id)]
+                 <@ ARRAY[%s, %s]::bigint[]
+             AND COALESCE(born.merged_into, born.id) <> COALESCE(parent.merged_into, parent.id)
+           LIMIT 1""",
+        (a, b)).fetchone() is not None
 
 
 def merge(conn: Conn, survivor_id: int, loser_id: int, row: dict[str, Any] | None = None) -> int:
