@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
-from workers.resolution.material import Material, country_code_of, place_country, source_views
+from workers.resolution.material import Material, place_country
 from workers.resolution.regions import INSIDE, related
 
 SYNDICATED = 0.6          # estimated Jaccard of word 3-shingles: same wire copy, lightly edited
@@ -166,25 +166,24 @@ def informative_names(a: Material, b: Material) -> tuple[frozenset[str], frozens
     """Both sides' names without the places (scored on their own; every story from one city names
     it) and without country names and demonyms (every story from one country names those)."""
     places = a.places | b.places
-    return (frozenset(n for n in a.names - places if country_code_of(n) is None),
-            frozenset(n for n in b.names - places if country_code_of(n) is None))
+    return a.names_not_countries - places, b.names_not_countries - places
 
 
-def name_overlap(a: Material, b: Material) -> float:
+def name_overlap(a: Material, b: Material, informative: tuple[frozenset[str], frozenset[str]] | None = None) -> float:
     """Share of the smaller side's informative names the other side also mentions (damped when
     that side has only a name or two)."""
-    mine, theirs = informative_names(a, b)
+    mine, theirs = informative or informative_names(a, b)
     smaller = min(len(mine), len(theirs))
     if not smaller:
         return 0.0
     return len(mine & theirs) / smaller * min(1.0, smaller / MIN_NAMES)
 
 
-def shared_names(a: Material, b: Material) -> int:
+def shared_names(a: Material, b: Material, informative: tuple[frozenset[str], frozenset[str]] | None = None) -> int:
     """How many informative names both sides mention: a page that wanders (a photo roundup, a live
     blog) has so many names that its share is small, yet five victims' or officials' names in
     common say it is the same story."""
-    mine, theirs = informative_names(a, b)
+    mine, theirs = informative or informative_names(a, b)
     return len(mine & theirs)
 
 
@@ -199,11 +198,11 @@ _INSTITUTIONAL = frozenset([
 ])
 
 
-def distinct_names(a: Material, b: Material) -> int:
+def distinct_names(a: Material, b: Material, informative: tuple[frozenset[str], frozenset[str]] | None = None) -> int:
     """How many names of people or particular things both sides mention: informative names of two
     or more words none of which names an institution, an outlet or a street (victims, suspects,
     officials, venues)."""
-    mine, theirs = informative_names(a, b)
+    mine, theirs = informative or informative_names(a, b)
     return sum(1 for n in mine & theirs
                if len(words := n.split()) >= 2 and not any(w in _INSTITUTIONAL for w in words))
 
@@ -234,9 +233,17 @@ def sites(m: Material) -> frozenset[str]:
     return frozenset(found)
 
 
+def _sites_of(m: Material) -> frozenset[str]:
+    """sites(m), worked out once per material (a report is compared with many incidents)."""
+    cached = m.__dict__.get("_sites")
+    if cached is None:
+        cached = m.__dict__["_sites"] = sites(m)
+    return cached
+
+
 def site_agreement(a: Material, b: Material) -> float | None:
     """1.0 when both name one street or site, 0.0 when both name some and none in common, else None."""
-    mine, theirs = sites(a), sites(b)
+    mine, theirs = _sites_of(a), _sites_of(b)
     if not mine or not theirs:
         return None
     if mine & theirs or any(fuzz.token_set_ratio(p, q) >= 90 for p in mine for q in theirs):
@@ -274,8 +281,8 @@ def features(report: Material, incident: Material, text: float | None = None) ->
         text, _ = text_similarity(report, incident)
     best: tuple[float, dict[str, float]] | None = None
     fitted = model()
-    for mine in source_views(report):
-        for theirs in source_views(incident):
+    for mine in report.views:
+        for theirs in incident.views:
             found = _pair_features(mine, theirs, text)
             likely = fitted.probability(found)
             if best is None or likely > best[0]:
@@ -287,6 +294,7 @@ def features(report: Material, incident: Material, text: float | None = None) ->
 def _pair_features(report: Material, incident: Material, text: float) -> dict[str, float]:
     place = place_agreement(report, incident)
     site = site_agreement(report, incident)
+    informative = informative_names(report, incident)
     countries_known = report.country_code is not None and incident.country_code is not None
     same_country = countries_known and report.country_code == incident.country_code
     # Another country the other side's text names (victims from abroad, where it fell) is no conflict.
@@ -308,9 +316,9 @@ def _pair_features(report: Material, incident: Material, text: float) -> dict[st
             toll_conflict = 1.0
     identity = {
         "text": min(1.0, text * 4),  # same-event articles by different outlets share few shingles
-        "names_share": name_overlap(report, incident),
-        "names_many": min(1.0, shared_names(report, incident) / 5),
-        "names_distinct": min(1.0, distinct_names(report, incident) / 2),
+        "names_share": name_overlap(report, incident, informative),
+        "names_many": min(1.0, shared_names(report, incident, informative) / 5),
+        "names_distinct": min(1.0, distinct_names(report, incident, informative) / 2),
         "perp_agree": 1.0 if perp_agree else 0.0,
         "site_agree": 1.0 if site == 1.0 else 0.0,
     }

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from datasketch import MinHash
@@ -65,6 +65,7 @@ def without_boilerplate(text: str) -> str:
     return _BOILERPLATE.sub(" ", text)
 
 
+@lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Lower case, accents and punctuation folded: 'Mazar-e-Sharif' -> 'mazar e sharif'."""
     folded = unicodedata.normalize("NFKD", text)
@@ -168,7 +169,7 @@ class Source:
     a union grows with every report linked until any story of the city matches it."""
 
     article_id: int
-    names: frozenset[str]
+    names: frozenset[str]       # the first SOURCE_NAMES names of its lead, countries and demonyms left out
     places: frozenset[str]
 
 
@@ -195,6 +196,16 @@ class Material:
     sources: tuple[Source, ...] = ()
     location: str | None = None                  # the current place, normalised
 
+    @cached_property
+    def views(self) -> list[Material]:
+        """source_views(self), made once."""
+        return source_views(self)
+
+    @cached_property
+    def names_not_countries(self) -> frozenset[str]:
+        """Its names without country names and demonyms (every story from one country names those)."""
+        return frozenset(n for n in self.names if country_code_of(n) is None)
+
 
 def source_views(material: Material) -> list[Material]:
     """The material as each of its sources tells it (its own places, names and location): what a
@@ -202,7 +213,12 @@ def source_views(material: Material) -> list[Material]:
     if not material.sources:
         return [material]
     current = frozenset({material.location}) if material.location else frozenset()
-    return [replace(material, names=s.names, places=s.places | current, sources=()) for s in material.sources]
+    views = []
+    for source in material.sources:
+        view = replace(material, names=source.names, places=source.places | current, sources=())
+        view.__dict__["names_not_countries"] = source.names  # a source keeps no country names
+        views.append(view)
+    return views
 
 
 def retrieval_keys(places: Iterable[str], names: Iterable[str], limit: int = KEYS_PER_REPORT) -> list[str]:
@@ -262,7 +278,8 @@ def report_material(report: Mapping[str, Any], title: str | None, text: str | No
         figures=Figures(None if killed is None else (killed, killed),
                         None if injured is None else (injured, injured), report.get("as_of") or published),
         keys=tuple(retrieval_keys(sorted(places), ordered)),
-        sources=(Source(article_id, frozenset(list(dict.fromkeys(ordered))[:SOURCE_NAMES]), frozenset(places)),),
+        sources=(Source(article_id, frozenset([n for n in dict.fromkeys(ordered) if country_code_of(n) is None]
+                                              [:SOURCE_NAMES]), frozenset(places)),),
         location=normalise(report["location"]) if report.get("location") else None,
     )
 
@@ -296,7 +313,7 @@ def incident_material(incident: Mapping[str, Any], texts: Iterable[tuple[int, Se
         countries.add(incident["country_code"])
     perpetrators = set(signature.get("perpetrators", []))
     perpetrators |= {normalise(p) for p in (incident.get("perpetrator"), incident.get("claimed_by")) if p}
-    kept = tuple((int(a), tuple(int(v) for v in h)) for a, h in texts if h)
+    kept = tuple((int(a), tuple(h)) for a, h in texts if h)  # bigint[] comes back as ints
     as_of = max((t for t in (incident.get("killed_as_of"), incident.get("injured_as_of")) if t), default=None)
     return Material(
         category=incident["category"], event_type=incident["event_type"],

@@ -164,7 +164,10 @@ def _candidates(conn: Conn, material: Material, article_id: int | None = None) -
                ORDER BY shared DESC, abs(match_day - %(day)s::date), id
                LIMIT %(limit)s""",
             {"keys": list(material.keys), "low": day - timedelta(days=WINDOW_DAYS),
-             "high": day + timedelta(days=WINDOW_DAYS), "day": day, "limit": CANDIDATES}).fetchall()
+             "high": day + timedelta(days=WINDOW_DAYS), "day": day, "limit": CANDIDATES},
+            # Never a prepared statement: a generic plan cannot see how rare the keys are and scans
+            # every incident of the window; the custom plan ANDs the key and day indexes.
+            prepare=False).fetchall()
     if article_id is not None:
         rows += conn.execute(
             """SELECT * FROM incidents WHERE merged_into IS NULL AND id IN (
