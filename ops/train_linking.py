@@ -1,4 +1,4 @@
-"""Fit the linking model's weights on labelled pairs of reports and write linking_model.json.
+"""Fit the linking model's weights and operating points on labelled pairs; write linking_model.json.
 
     pip install -e '.[train]'          # scikit-learn, only needed here
     python -m ops.train_linking [--out workers/resolution/linking_model.json] [--check]
@@ -8,18 +8,23 @@ corpus and of gva_train whose main extracted incidents the resolver could compar
 candidate window, sharing a retrieval key), labelled same or different incident by the labels.
 Pairs the rules decide (another revision, a syndicated copy) are left out.
 
-The labelled same-incident pairs all agree on place, day and type (the dev corpus has one event
-per country, and GVA has almost no two articles of one shooting), while real reports of one event
-disagree. So each same-incident pair is also added as the disagreements seen in real replays
-would make it: the later report dated two months on (a follow-up), dated its own publication
-day, given a related type, placed in the victims' home country, or placed in another city.
-Without them the fit learns "same place and same day", a veto by another name.
+gva_train holds almost no two articles of one shooting, so its same-incident pairs come from each
+article told twice: its first half and its second, each extracted on its own
+(linking_data.halves). That is how a follow-up tells the event (the victims named, the appeal for
+witnesses), and it is only ever trained on, never reported as measured.
+
+Real reports of one event disagree, while most labelled pairs agree on place, day and type. So
+every pair is also added as the disagreements seen in real replays would make it: the later report
+dated two months on (a follow-up), dated its own publication day, given a related type, placed in
+the victims' home country, or placed in another city. Both classes get these variants, so a
+disagreement lowers the probability without marking a pair as the same event.
 
 The fit is a logistic regression on matching.FEATURES with the sign of each weight fixed by what
-the feature means (agreement can only raise the probability, a conflict only lower it), solved
-with scipy's L-BFGS-B. It prints held-out precision and recall (folds grouped by incident) at the
-thresholds the resolver uses. gva_val and the project's scenarios are never used here: the
-benchmark reports on them.
+the feature means (agreement can only raise the probability, a conflict only lower it), the two
+classes weighed the same, solved with scipy's L-BFGS-B. Held out (folds grouped by incident) it
+picks the operating points: MATCH, the lowest threshold at which at most MAX_FALSE of the pairs of
+different incidents (as found, not their variants) score, and MERGE halfway from it to 1. gva_val
+and the project's scenarios are never used here: the benchmark reports on them.
 """
 
 from __future__ import annotations
@@ -142,16 +147,13 @@ CONFLICTS = frozenset({"place_conflict", "country_conflict", "day_gap", "perp_co
                        "site_conflict"})
 
 
-BALANCE = float(__import__("os").environ.get("LINK_BALANCE", "1.0"))
-
-
 def fit(x: Any, y: Any, l2: float) -> tuple[Any, float]:
     """Weights and intercept of a logistic regression with signed weights (see the docstring); the
     two classes weigh the same in total."""
     import numpy as np
     from scipy.optimize import minimize
 
-    weight = np.where(y == 1, BALANCE * (len(y) - y.sum()) / max(1, y.sum()), 1.0)
+    weight = np.where(y == 1, (len(y) - y.sum()) / max(1, y.sum()), 1.0)
     bounds = [(None, 0.0) if name in CONFLICTS else (0.0, None) for name in FEATURES] + [(None, None)]
 
     def loss(p: Any) -> tuple[float, Any]:
@@ -218,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     model = {"intercept": round(intercept, 4), "weights": weights, "match": match, "merge": merge,
              "trained_on": f"{len(y)} pairs ({int(y.sum())} same, with disagreeing variants) "
-                                   "from dev and gva_train",
+                                   "from dev, gva_train and gva_train's articles cut in two halves",
              "command": "python -m ops.train_linking"}
     args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
