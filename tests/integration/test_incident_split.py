@@ -115,3 +115,17 @@ def test_a_bad_split_is_one_line_exit_code_1_and_changes_nothing(story, db, news
     assert message.format(**names) in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
     assert db.execute("SELECT id, version, merged_into FROM incidents ORDER BY id").fetchall() == before
+
+
+def test_a_split_pair_stays_apart_after_one_of_them_is_merged_into_a_third(story, db, database_url):
+    from workers.resolution.resolver import _kept_apart
+    from workers.resolution.split import split
+
+    ids, results = story
+    hilla, baghdad = results["first"].incident_id, results["other"].incident_id
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        done = split(conn, hilla, [ids["claim"]])
+        with conn.transaction():
+            merge(conn, baghdad, done.new_incident_id)  # the split-out half joins another incident
+        assert _kept_apart(conn, hilla, baghdad) and _kept_apart(conn, baghdad, hilla)
+        assert not _kept_apart(conn, hilla, results["passing"].incident_id)
