@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from workers.extraction import lexicon
+from workers.extraction.learned import Candidate, Ranker
 from workers.extraction.text import Sentence
 
 TYPES = lexicon.event_types()
@@ -64,8 +65,17 @@ def sentence_weight(sentence: Sentence) -> float:
     return 0.4
 
 
-def classify(sentences: Iterable[Sentence]) -> EventGuess | None:
-    """The best-scoring event type over the article, or None when nothing names an incident."""
+# Hand weights: the fallback when no trained file ships, and the sign each trained weight keeps.
+_HAND = {"top": 2.0, "share": 1.0, "first_named": 0.3, "headline": 0.5, "with_harm": 0.5, "with_harm_lead": 0.3,
+         "cue_only": -0.5, "vehicle_only": -0.3}
+RANKER: Ranker[str] = Ranker("event_type", _HAND)
+
+
+def classify(sentences: Iterable[Sentence], primary: bool | None = None) -> EventGuess | None:
+    """The event type the sentences tell, or None when nothing names an incident: every type named
+    competes on named features (how much and how early it is named, in the headline, beside the
+    harm done) and the ranker's weights decide; `primary` says whether this is an article's main
+    incident (for training)."""
     sentences = list(sentences)
     scores, best_sentence = type_scores(sentences)
     if not scores:
@@ -74,9 +84,34 @@ def classify(sentences: Iterable[Sentence]) -> EventGuess | None:
     for one in sentences:
         hits = sorted((found[0].start(), kind) for kind, words in TYPES.items() if (found := words.find(one.text)))
         first_named.extend(kind for _, kind in hits if kind not in first_named)
-    # On a tie the event named first wins: a story tells what happened before what came of it.
     order = {kind: n for n, kind in enumerate(first_named)}
-    kind = max(scores, key=lambda k: (round(scores[k], 6), -order.get(k, len(order))))
+    total = sum(scores.values()) or 1.0
+    top = max(scores.values())
+    head = [s for s in sentences if s.source == "title"] or [s for s in sentences if s.index == 0]
+    lead = [s for s in sentences if s.source == "title" or s.index < 3]
+    lead_scores = type_scores(lead)[0] if lead else {}
+    lead_total = sum(lead_scores.values()) or 1.0
+    harmed = [s for s in sentences if _VICTIMS.search(s.text)]
+    candidates: list[Candidate[str]] = []
+    # On a tie the event named first wins: a story tells what happened before what came of it.
+    for kind in sorted(scores, key=lambda k: (-round(scores[k], 6), order.get(k, len(order)))):
+        with_harm = sum(1 for s in harmed if names_type(kind, s.text))
+        named = any(TYPES[kind].find(s.text) for s in sentences)
+        candidates.append(Candidate(kind, {
+            "top": float(scores[kind] >= top),
+            "share": scores[kind] / total,
+            "lead_share": lead_scores.get(kind, 0.0) / lead_total,
+            "first_named": float(order.get(kind) == 0),
+            "headline": float(any(names_type(kind, s.text) for s in head)),
+            "with_harm": min(with_harm, 3) / 3,
+            "with_harm_lead": float(any(names_type(kind, s.text) for s in harmed if s in lead)),
+            "cue_only": float(not named and kind not in _CRASHES and kind != "armed_assault"),
+            "vehicle_only": float(not named and kind in _CRASHES),
+        }))
+    best = RANKER.best(candidates, primary=primary)
+    if best is None:
+        return None
+    kind = best.value
     evidence = best_sentence.get(kind, (0.0, None))[1]
     return EventGuess(kind, CATEGORY[kind], scores[kind], evidence)
 
@@ -98,9 +133,11 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
             generic_sentence = generic_sentence or (weight, sentence)
         if _DELIBERATE.search(text) and not _NOT_DELIBERATE.search(text):
             deliberate += weight
+        named_kinds = set()
         for kind, words in TYPES.items():
             hits = len(words.find(text))
             if hits:
+                named_kinds.add(kind)
                 gain = weight * min(hits, 2)
                 scores[kind] += gain
                 if gain > best_sentence.get(kind, (0.0, sentence))[0]:
@@ -109,7 +146,9 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
                 # "gunmen" kidnap, storm and bomb as often as they shoot: a fraction of a trigger.
                 scores[kind] += weight * words.cue_weight
                 best_sentence.setdefault(kind, (weight * words.cue_weight, sentence))
-        if _GENERIC_CRASH.search(text):
+        # "The bus overturned": a crash of the vehicle named, unless the sentence names another kind of
+        # event ("a truck drove into a crowd" is a ramming, not a road crash).
+        if _GENERIC_CRASH.search(text) and not named_kinds - set(_CRASHES):
             for kind, vehicle in _CRASHES.items():
                 if vehicle.search(text):
                     scores[kind] += weight * 0.8
@@ -123,8 +162,8 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
         best_sentence.setdefault("armed_assault", generic_sentence)  # type: ignore[arg-type]
     if not scores:
         return {}, {}
-    # An explosion with attack words around it was a bomb; without them, an accident.
-    if deliberate >= 2.0 and scores.get("explosion"):
+    # An explosion with attack words around it, or a bomb named, was a bomb; without them, an accident.
+    if (deliberate >= 2.0 or scores.get("bombing", 0.0) >= 1.0) and scores.get("explosion"):
         scores["bombing"] += scores.pop("explosion")
         best_sentence.setdefault("bombing", best_sentence.get("explosion", (0.0, None)))  # type: ignore[arg-type]
     # "accident" alone is the weakest word: it only decides when nothing more specific is said.

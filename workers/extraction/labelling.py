@@ -41,7 +41,15 @@ def _detection(candidate: Candidate[Any], label: dict[str, Any], context: Mappin
     return float(gold is not None)
 
 
+def _event_type(candidate: Candidate[Any], label: dict[str, Any], context: Mapping[str, Any]) -> float | None:
+    gold = _gold(label)
+    if gold is None or gold.get("historical") or context.get("primary") is not True:
+        return None
+    return float(candidate.value == gold.get("event_type"))
+
+
 LABELLERS: dict[str, Labeller] = {
+    "event_type": _event_type,
     "figure.killed": _figure("killed"),
     "figure.injured": _figure("injured"),
     "detection": _detection,
