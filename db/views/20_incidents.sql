@@ -55,7 +55,8 @@ SELECT h.incident_id,
        h.killed_max,
        h.injured_min,
        h.injured_max,
-       h.merged_from
+       h.merged_from,
+       h.split_from
 FROM incident_history h
 LEFT JOIN articles a ON a.id = h.article_id;
 

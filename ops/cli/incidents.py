@@ -157,6 +157,26 @@ def merge_command(first: int, second: int) -> None:
     click.echo(f"merged #{loser} into #{survivor} (now version {version})")
 
 
+@group.command(name="split")
+@click.argument("incident_id", type=int)
+@click.option("--report", "report_ids", type=int, multiple=True, required=True, metavar="REPORT_ID",
+              help="A report to move out (repeat for several; ids as `incidents show` lists them).")
+def split_command(incident_id: int, report_ids: tuple[int, ...]) -> None:
+    """Move reports wrongly linked to an incident into a new incident of their own.
+
+    Both incidents' figures are recomputed from the reports each keeps; both histories are kept
+    (reason `split`), and no later report merges the two again. Another revision of a moved
+    article and its syndicated copies move with it.
+    """
+    from workers.resolution.split import split
+
+    with connect() as conn:
+        done = split(conn, incident_id, list(dict.fromkeys(report_ids)))
+    moved = ", ".join(f"#{r}" for r in done.moved)
+    click.echo(f"moved report{'s' if len(done.moved) != 1 else ''} {moved} out of #{done.incident_id} "
+               f"(now version {done.version}) into new incident #{done.new_incident_id}")
+
+
 def _headline(row: dict[str, Any]) -> str:
     place = ", ".join(p for p in (row.get("location"), row.get("country_code")) if p) or "place unknown"
     day = row["occurred_on"].isoformat() if row.get("occurred_on") else "date unknown"
