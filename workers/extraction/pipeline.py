@@ -143,7 +143,8 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     for number, told in enumerate([split.main, *split.others]):
         # The main incident's place, day and claim may be named anywhere but in another's account.
         context = ([s for s in article.sentences if owner.get(segments.key(s), 0) == 0] if number == 0 else told)
-        found = _incident(article, split, told, context, primary=not incidents)
+        with learned.about(primary=not incidents):
+            found = _incident(article, split, told, context, primary=not incidents)
         if found is not None:
             incidents.append(found)
     if len(incidents) > 1:
