@@ -62,6 +62,8 @@ def nice_ceiling(value: float) -> tuple[float, float]:
 
 
 def _time_format(span: timedelta) -> str:
+    if span <= timedelta(minutes=15):
+        return "%H:%M:%S"
     if span <= timedelta(days=1):
         return "%H:%M"
     if span <= timedelta(days=60):

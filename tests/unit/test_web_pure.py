@@ -33,6 +33,11 @@ def test_the_chart_steps_once_per_figure_change_and_marks_other_versions_on_the_
     assert killed.points[-1].label == "v4 toll_update, 08:40: 19 killed"
 
 
+def test_time_labels_show_seconds_when_the_versions_are_minutes_apart():
+    drawn = chart.build(DEMO[:2], DEMO[1]["valid_from"])
+    assert [label for _, label in drawn.x_ticks][:2] == ["07:30:00", "07:35:00"]
+
+
 def test_the_chart_runs_from_the_first_version_to_the_end_time_and_scales_to_a_round_top():
     drawn = chart.build(DEMO, T0 + timedelta(hours=2))
     x0, y0, x1, y1 = drawn.plot
