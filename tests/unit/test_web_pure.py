@@ -34,8 +34,9 @@ def test_the_chart_steps_once_per_figure_change_and_marks_other_versions_on_the_
 
 
 def test_time_labels_show_seconds_when_the_versions_are_minutes_apart():
-    drawn = chart.build(DEMO[:2], DEMO[1]["valid_from"])
-    assert [label for _, label in drawn.x_ticks][:2] == ["07:30:00", "07:35:00"]
+    close = [version(1, 0, 12, 30, "new"), version(2, 4, 17, 41, "toll_update")]
+    drawn = chart.build(close, close[1]["valid_from"])
+    assert [label for _, label in drawn.x_ticks][:2] == ["07:30:00", "07:31:00"]
 
 
 def test_the_chart_runs_from_the_first_version_to_the_end_time_and_scales_to_a_round_top():
