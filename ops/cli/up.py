@@ -171,13 +171,16 @@ class Runtime:
         self.progress: Progress | None = None
         self.data_dir = Path(".")
         self._log_file: Any = None
+        self.web: tuple[str, str] | None = None  # (NEWSWATCH_WEB_ADDR of the web child, its URL)
 
     def start(self) -> None:
         from newswatch.logging import configure_logging
         from newswatch.settings import get_settings, reset_settings
         from ops.embedded import DATABASE_NAME, pid_alive, read_services, start_services
+        from ops.web.server import address_for_up
 
         settings = get_settings()
+        self.web = address_for_up(settings)  # refuses an unprotected non-loopback address before anything starts
         self.data_dir = Path(settings.data_dir).expanduser()
         running = read_services(self.data_dir)
         if running and running.get("owner_pid") != os.getpid() and pid_alive(running.get("owner_pid")) and (
@@ -228,6 +231,8 @@ class Runtime:
                                f"a new article every {self.demo_interval:g}s")
         if settings.metrics_port:
             self._serve_metrics(settings)
+        if self.web is not None:
+            self.progress.note(f"incidents, live: {self.web[1]}")
         self.progress.note("meanwhile, in another terminal: newswatch status, newswatch incidents list, "
                            "newswatch incidents show ID")
         self.progress.note(f"logs in {logs}; Ctrl-C stops everything")
@@ -261,6 +266,9 @@ class Runtime:
             Child("worker", [*python, "worker", "--queues", ",".join(ALL_QUEUES),
                              "--concurrency", str(self.concurrency)], env, logs / "worker.log"),
         ]
+        if self.web is not None:
+            self.children.append(Child("web", [*python, "web"], {**env, "NEWSWATCH_WEB_ADDR": self.web[0]},
+                                       logs / "web.log"))
         for child in self.children:
             child.start()
 

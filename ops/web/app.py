@@ -117,8 +117,8 @@ def create_app(database_url: str, *, token: str | None = None, pool_max: int = 1
             rows, next_cursor = await queries.list_incidents(conn, filters, as_of=as_of, cursor=cursor)
         live = None
         if as_of is None and not cursor:
-            since = (datetime.now(UTC) - LIVE_SLACK).isoformat()
-            live = _with_query("/events", {**filters.as_query(), "since": since})
+            after = (datetime.now(UTC) - LIVE_SLACK).isoformat()
+            live = _with_query("/events", {**filters.as_query(), "after": after})
         return page("incidents.html", request, rows=rows, filters=filters, as_of=as_of, live=live,
                     next_url=_with_query("/", {**filters.as_query(), "as_of": request.query_params.get("as_of"),
                                                "cursor": next_cursor}) if next_cursor else None,
@@ -178,15 +178,15 @@ def create_app(database_url: str, *, token: str | None = None, pool_max: int = 1
 
     async def events(request: Request) -> Response:
         filters = Filters.from_query(request.query_params)
-        since_text = request.headers.get("last-event-id") or request.query_params.get("since")
-        since = queries.parse_moment(since_text, "since") if since_text else None
+        after_text = request.headers.get("last-event-id") or request.query_params.get("after")
+        after = queries.parse_moment(after_text, "after") if after_text else None
         sub = hub.subscribe(filters)  # before the replay below, so nothing falls between the two
 
         async def stream() -> AsyncIterator[dict[str, Any]]:
             try:
-                if since is not None:
+                if after is not None:
                     async with pool.connection() as conn:
-                        replay = await queries.changed_since(conn, filters, since)
+                        replay = await queries.changed_since(conn, filters, after)
                     for row in replay:
                         yield upsert_event(row, render_row(row))
                 while True:

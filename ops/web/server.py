@@ -57,3 +57,20 @@ def serve(settings: Settings, sock: socket.socket) -> None:
     config = uvicorn.Config(app, log_config=None, access_log=False, server_header=False,
                             timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def address_for_up(settings: Settings) -> tuple[str, str]:
+    """(NEWSWATCH_WEB_ADDR for the web child of `newswatch up`, its URL). The configured address, or
+    when something else already listens there another free port on the same host, so that a second
+    demo on this machine still gets its pages (the URL printed says where)."""
+    host, port = bind(settings)  # the refusal off loopback without a token, before anything starts
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            probe.bind((host, 0))
+            port = int(probe.getsockname()[1])
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{shown_host}:{port}", url_of(host, port)

@@ -94,7 +94,7 @@ def test_a_hostile_article_is_shown_as_text_on_every_page_and_in_the_browser(db,
         web = WebServer(database_url)
         iid = incident["incident_id"]
         pages = {path: httpx.get(web.url + path).text for path in ("/", f"/incidents/{iid}", "/feeds")}
-        stream = EventStream(web.url + "/events?since=2000-01-01")
+        stream = EventStream(web.url + "/events?after=2000-01-01")
         pages["/events"] = stream.next("upsert")["data"]["html"]
         stream.close()
         for path, text in pages.items():

@@ -86,8 +86,9 @@ class EventStream:
                     name, _, value = line.partition(":")
                     event[name] = value[1:] if value.startswith(" ") else value
 
-    def next(self, kind: str, timeout: float = 15) -> dict[str, Any]:
-        """The next event named `kind` (others are skipped), its data decoded."""
+    def next(self, kind: str, timeout: float = 15, where: Any = None) -> dict[str, Any]:
+        """The next event named `kind` (others, and those whose data fails `where`, are skipped), its
+        data decoded."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -95,7 +96,9 @@ class EventStream:
             except queue.Empty:
                 break
             if event.get("event") == kind:
-                return {**event, "data": json.loads(event["data"])}
+                decoded = {**event, "data": json.loads(event["data"])}
+                if where is None or where(decoded["data"]):
+                    return decoded
         raise AssertionError(f"no {kind!r} event within {timeout}s")
 
     def close(self) -> None:
