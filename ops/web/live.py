@@ -130,6 +130,8 @@ class Hub:
                     await self.dispatch(ids)
                 except psycopg.Error as exc:
                     log.warning("live update of %d incidents failed: %s", len(ids), exc)
+                except Exception:  # a bug must cost one batch, never the live updates for good
+                    log.exception("live update of %d incidents failed", len(ids))
             await asyncio.sleep(self.batch_s)  # at most one batch per interval, however busy the workers
 
     async def dispatch(self, ids: list[int]) -> None:
