@@ -146,9 +146,9 @@ def latency(base: str, n: int, incidents: int) -> None:
             print(f"{name:40s} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} {max(times):8.1f}")
 
 
-async def _open_pages(base: str, pages: int, ready: asyncio.Event, stop: asyncio.Event, counts: list[int]) -> None:
-    """`pages` live pages as a browser holds them: a socket each reading its event stream, bytes
-    counted and thrown away (so the clients cost next to nothing beside the worker)."""
+async def _open_pages(base: str, pages: int, ready: Any, stop: Any, counts: Any) -> None:
+    """`pages` live pages as a browser holds them: a socket each reading its event stream, events
+    counted and bytes thrown away."""
     host, port = base.split("//")[1].split(":")
     filters = ["", "", "", "country=QA", "category=attack"]
 
@@ -157,7 +157,6 @@ async def _open_pages(base: str, pages: int, ready: asyncio.Event, stop: asyncio
         query = filters[i % len(filters)]
         writer.write(f"GET /events?{query} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
         await writer.drain()
-        counts[i] = 0
         while not stop.is_set():
             try:
                 chunk = await asyncio.wait_for(reader.read(65536), 0.5)
@@ -171,8 +170,13 @@ async def _open_pages(base: str, pages: int, ready: asyncio.Event, stop: asyncio
     tasks = [asyncio.create_task(page(i)) for i in range(pages)]
     await asyncio.sleep(1.0)
     ready.set()
-    await stop.wait()
+    while not stop.is_set():
+        await asyncio.sleep(0.2)
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _pages_process(base: str, pages: int, ready: Any, stop: Any, counts: Any) -> None:
+    asyncio.run(_open_pages(base, pages, ready, stop, counts))
 
 
 def _new_reports(url: str, k: int, round_no: int) -> list[int]:
@@ -226,30 +230,31 @@ def worker_round(url: str, env: dict[str, str], k: int, round_no: int) -> float:
 
 def worker_with_and_without_pages(url: str, env: dict[str, str], base: str, web_pid: int,
                                   pages: int, k: int) -> None:
-    import threading
+    import multiprocessing
 
-    print(f"\nworker throughput (newswatch worker --queues resolve -c 1, {k} new versions a round):")
+    print(f"\nworker throughput (newswatch worker --queues resolve -c 1, {k} new versions a round; the pages'"
+          " own client process shares this machine's 2 cores, its CPU is shown):")
     results: dict[bool, list[float]] = {False: [], True: []}
     for round_no, with_pages in enumerate([False, True, False, True, False, True]):
-        loop = asyncio.new_event_loop()
-        ready, stop = asyncio.Event(), asyncio.Event()
-        counts = [0] * pages
-        thread = None
+        ready, stop = multiprocessing.Event(), multiprocessing.Event()
+        counts = multiprocessing.Array("i", pages)
+        clients = None
         if with_pages:
-            thread = threading.Thread(target=loop.run_until_complete,
-                                      args=(_open_pages(base, pages, ready, stop, counts),), daemon=True)
-            thread.start()
-            while not ready.is_set():
-                time.sleep(0.1)
+            clients = multiprocessing.Process(target=_pages_process, args=(base, pages, ready, stop, counts))
+            clients.start()
+            ready.wait(30)
         cpu_before = cpu_seconds(web_pid)
+        client_cpu_before = cpu_seconds(clients.pid) if clients and clients.pid else 0.0
         rate = worker_round(url, env, k, round_no)
         time.sleep(1.5)  # the last batch reaches the pages
         web_cpu = cpu_seconds(web_pid) - cpu_before
-        if thread is not None:
-            loop.call_soon_threadsafe(stop.set)
-            thread.join(10)
+        client_cpu = cpu_seconds(clients.pid) - client_cpu_before if clients and clients.pid else 0.0
+        if clients is not None:
+            stop.set()
+            clients.join(15)
         results[with_pages].append(rate)
-        seen = f", events per page {min(counts)}-{max(counts)}" if with_pages else ""
+        seen = (f", pages' client CPU {client_cpu:5.2f}s, upserts per page {min(counts[:])}-{max(counts[:])}"
+                if with_pages else "")
         print(f"  round {round_no + 1}: {'with' if with_pages else 'no  '} {pages if with_pages else 0:3d} live pages: "
               f"{rate:6.1f} reports/s, web CPU {web_cpu:5.2f}s{seen}")
     base_rate, page_rate = statistics.mean(results[False]), statistics.mean(results[True])

@@ -182,7 +182,7 @@ def create_app(database_url: str, *, token: str | None = None, pool_max: int = 1
         after = queries.parse_moment(after_text, "after") if after_text else None
         sub = hub.subscribe(filters)  # before the replay below, so nothing falls between the two
 
-        async def stream() -> AsyncIterator[dict[str, Any]]:
+        async def stream() -> AsyncIterator[bytes]:
             try:
                 if after is not None:
                     async with pool.connection() as conn:

@@ -3,9 +3,10 @@
 PostgreSQL announces every new version on channel `incident_changed` (a trigger, delivered at
 commit). The hub collects the incident ids announced, and at most every `batch_s` seconds reads
 them once per distinct filter set among the open pages, renders each changed row once, and queues
-an `upsert` (the row's HTML, to put on top) or a `remove` (no longer live or no longer matching)
-for every open page. So the database sees one LISTEN and a few reads per batch however many pages
-are open, and the workers that write versions never wait for the web.
+for every open page one chunk of encoded events: an `upsert` (the row's HTML, to put on top) or a
+`remove` (no longer live or no longer matching) per incident. So the database sees one LISTEN and a
+few reads per batch however many pages are open, each page costs one write per batch, and the
+workers that write versions never wait for the web.
 
 A page that falls behind (its queue full) is dropped; its EventSource reconnects with
 Last-Event-ID and is sent what changed since.
@@ -23,6 +24,7 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
+from sse_starlette import ServerSentEvent
 
 from ops.web import db, queries
 from ops.web.queries import Filters
@@ -36,10 +38,11 @@ RECONNECT_S = (1, 2, 5, 10, 30)
 @dataclass(eq=False)
 class Subscriber:
     filters: Filters
-    queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[bytes | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
 
-    def offer(self, event: dict[str, Any] | None) -> bool:
-        """Queue `event`; False if the page is too far behind (it is then told to reconnect)."""
+    def offer(self, event: bytes | None) -> bool:
+        """Queue encoded events (None: end the stream); False if the page is too far behind (it is
+        then told to reconnect)."""
         try:
             self.queue.put_nowait(event)
             return True
@@ -47,13 +50,13 @@ class Subscriber:
             return False
 
 
-def upsert_event(row: dict[str, Any], html: str) -> dict[str, Any]:
-    return {"event": "upsert", "id": row["updated_at"].isoformat(),
-            "data": json.dumps({"id": row["incident_id"], "version": row["version"], "html": html})}
+def upsert_event(row: dict[str, Any], html: str) -> bytes:
+    data = json.dumps({"id": row["incident_id"], "version": row["version"], "html": html})
+    return ServerSentEvent(data, event="upsert", id=row["updated_at"].isoformat()).encode()
 
 
-def remove_event(incident_id: int) -> dict[str, Any]:
-    return {"event": "remove", "data": json.dumps({"id": incident_id})}
+def remove_event(incident_id: int) -> bytes:
+    return ServerSentEvent(json.dumps({"id": incident_id}), event="remove").encode()
 
 
 class Hub:
@@ -139,7 +142,7 @@ class Hub:
         by_filters: dict[Filters, list[Subscriber]] = {}
         for sub in self.subscribers:
             by_filters.setdefault(sub.filters, []).append(sub)
-        rendered: dict[tuple[int, int], dict[str, Any]] = {}
+        rendered: dict[tuple[int, int], bytes] = {}
         async with self.pool.connection() as conn:
             for filters, subs in by_filters.items():
                 rows = await queries.matching(conn, filters, ids)
@@ -151,8 +154,9 @@ class Hub:
                     events.append(rendered[key])
                 shown = {row["incident_id"] for row in rows}
                 events += [remove_event(i) for i in ids if i not in shown]
+                chunk = b"".join(events)  # encoded once, one write per page
                 for sub in subs:
-                    if not all(sub.offer(e) for e in events):
+                    if not sub.offer(chunk):
                         self._drop(sub)
 
     def _drop(self, sub: Subscriber) -> None:
