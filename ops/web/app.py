@@ -122,7 +122,7 @@ def create_app(database_url: str, *, token: str | None = None, pool_max: int = 1
         return page("incidents.html", request, rows=rows, filters=filters, as_of=as_of, live=live,
                     next_url=_with_query("/", {**filters.as_query(), "as_of": request.query_params.get("as_of"),
                                                "cursor": next_cursor}) if next_cursor else None,
-                    first_page=bool(cursor))
+                    older_page=bool(cursor))
 
     async def incident_page(request: Request) -> Response:
         as_of = _as_of(request)
