@@ -23,3 +23,7 @@ class NotFound(UserError):
 
 class TransientError(NewswatchError):
     """Worth retrying later: the failure is in the world, not in the input."""
+
+
+class StaleIncident(NewswatchError):
+    """The incident changed under the caller (merged into another meanwhile): read it again."""

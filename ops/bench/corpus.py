@@ -10,12 +10,14 @@ the order given, so a newsroom releasing "in publication order" releases them in
 from __future__ import annotations
 
 import json
+import os
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+# NEWSWATCH_SHARED points elsewhere (a git worktree is not a sibling of shared/).
+SHARED = Path(os.environ.get("NEWSWATCH_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 ARTICLES = SHARED / "corpus" / "articles"
 
 

@@ -1,9 +1,20 @@
-"""Linking quality on the labelled dev corpus: do articles about one incident end in one incident?
+"""Linking quality: do reports of one incident end in one incident, and different ones apart?
 
-    python -m ops.bench.linking [--mode pipeline|inprocess|gold] [--order published|shuffled]
+    python -m ops.bench.linking                      # the sets below, extraction cached
+    python -m ops.bench.linking --mode pipeline|inprocess|gold [--order published|shuffled]
                                 [--seed N] [--workers W] [--one-country CC] [--keep-db]
 
-Modes (each on a throwaway PostgreSQL database, dropped at the end unless --keep-db):
+The default (`--mode sets`) replays, each on a throwaway database, with the real resolver:
+- dev: the labelled dev corpus, extracted (`newswatch extract`, cached by ops.bench.linking_data);
+  an incident is what the labels' facts say (the Croydon crash has three cluster names);
+- gva_train and gva_val: US local shooting stories; the false-merge check is every two articles
+  about different shootings (another address or day) published within a week of each other:
+  they must end in different incidents (>= 99%);
+- scenarios: reports written for this project (ops.bench.linking_scenarios) with their facts given.
+For each: B-cubed precision, recall and F1 against the truth, spurious incidents (made only of
+articles about no incident), false merges (pairs of different incidents in one), final figures.
+
+Modes of the dev corpus alone (each on a throwaway PostgreSQL database, dropped at the end unless --keep-db):
 - pipeline: the real thing. ../shared/tools/newsroom.py serves dev_articles.jsonl as RSS feeds,
   `newswatch poller` and `newswatch worker` fetch, extract and resolve (ops.bench.pipeline.Run).
 - inprocess: the same extraction (workers.extraction) and resolution (workers.resolution) called
@@ -28,7 +39,9 @@ import secrets
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -263,9 +276,180 @@ def report(result: dict[str, Any], mode: str) -> None:
           f"{result['non_incident_articles_linked']}; final figures right for {ok}/{len(result['figures'])} events")
 
 
+# -- the sets: dev, gva_train, gva_val, scenarios -------------------------------------------------
+@dataclass(frozen=True)
+class Case:
+    """One article of a set: its incidents (extracted or given), and the truth of its main one."""
+
+    key: str
+    article: dict[str, Any]
+    incidents: list[dict[str, Any]]
+    truth: str | None                    # None: the article reports no incident
+    pairable: bool = True                # False: its incident's identity is unknown
+
+
+def cases(name: str) -> list[Case]:
+    if name == "scenarios":
+        from ops.bench.linking_scenarios import REPORTS
+
+        return [Case(r.id, {"id": r.id, "url": f"scenario:{r.id}", "title": r.title, "text": r.text,
+                            "published": r.published.isoformat()}, [r.facts], r.truth) for r in REPORTS]
+    from ops.bench.linking_data import load
+
+    return [Case(str(item.article["id"]), item.article, item.incidents, item.truth, item.pairable)
+            for item in load(name)]
+
+
+@contextmanager
+def throwaway_database(keep: bool = False) -> Iterator[str]:
+    """A fresh, migrated database; dropped afterwards unless `keep`."""
+    from db.migrate import migrate
+
+    name = f"newswatch_linking_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
+            migrate(conn)
+        yield db_url
+    finally:
+        if keep:
+            print(f"database kept: {db_url}")
+        else:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def replay(db_url: str, items: list[Case]) -> tuple[dict[str, int | None], dict[int, dict[str, Any]], float]:
+    """Store and resolve every case in order; (case key -> incident of its main report, live incidents
+    by id, milliseconds per resolved report)."""
+    from workers.resolution.resolver import resolve_report
+
+    report_of: dict[str, int] = {}
+    spent, count = 0.0, 0
+    with psycopg.connect(db_url, row_factory=dict_row) as conn:
+        for case in items:
+            with conn.transaction():
+                row_id = insert_article(conn, {**case.article, "id": case.key},
+                                        "extracted" if case.incidents else "no_incident")
+                ids = [insert_report(conn, row_id, inc, published(case.article.get("published")), n)
+                       for n, inc in enumerate(case.incidents)]
+            if ids:
+                report_of[case.key] = ids[0]
+            started = time.perf_counter()
+            for report_id in ids:
+                resolve_report(conn, report_id)
+            spent += time.perf_counter() - started
+            count += len(ids)
+        linked = {r["id"]: r["incident_id"] for r in conn.execute(
+            "SELECT id, incident_id FROM reports WHERE id = ANY(%s)", (list(report_of.values()),))}
+        live = {r["incident_id"]: r for r in conn.execute("SELECT * FROM incidents_current")}
+    incident_of = {key: linked.get(rid) for key, rid in report_of.items()}
+    return incident_of, live, 1000 * spent / max(1, count)
+
+
+def false_merge_pairs(items: list[Case], incident_of: Mapping[str, int | None],
+                      days: int = 7) -> tuple[int, int]:
+    """(pairs, pairs kept apart) of articles about different known incidents, both linked, published
+    within `days` of each other."""
+    known = [(c, published(c.article.get("published"))) for c in items
+             if c.truth and c.pairable and incident_of.get(c.key) is not None]
+    pairs = apart = 0
+    for n, (a, when_a) in enumerate(known):
+        for b, when_b in known[n + 1:]:
+            if a.truth == b.truth or when_a is None or when_b is None or abs((when_a - when_b).days) > days:
+                continue
+            pairs += 1
+            apart += incident_of[a.key] != incident_of[b.key]
+    return pairs, apart
+
+
+def measure(name: str, items: list[Case], incident_of: Mapping[str, int | None],
+            live: Mapping[int, dict[str, Any]]) -> dict[str, Any]:
+    about = [c for c in items if c.truth]
+    predicted = {c.key: incident_of.get(c.key) or f"none:{c.key}" for c in about}
+    truth = {c.key: c.truth for c in about}
+    holders: dict[int, list[Case]] = defaultdict(list)
+    for c in items:
+        if (incident := incident_of.get(c.key)) is not None:
+            holders[incident].append(c)
+    spurious = sum(1 for members in holders.values() if all(m.truth is None for m in members))
+    false_merges = sum(1 for members in holders.values()
+                       for n, a in enumerate(members) for b in members[n + 1:]
+                       if a.truth and b.truth and a.pairable and b.pairable and a.truth != b.truth)
+    result: dict[str, Any] = {"set": name, "articles": len(items), "about_incidents": len(about),
+                              "unlinked": sum(1 for c in about if incident_of.get(c.key) is None),
+                              "bcubed": bcubed(predicted, truth), "spurious": spurious,
+                              "false_merges": false_merges, "incidents": len(live)}
+    if name.startswith("gva"):
+        result["same_week_pairs"] = false_merge_pairs(items, incident_of)
+    figures = _final_figures(name, items, incident_of, live)
+    if figures is not None:
+        result["figures"] = figures
+    return result
+
+
+def _final_figures(name: str, items: list[Case], incident_of: Mapping[str, int | None],
+                   live: Mapping[int, dict[str, Any]]) -> dict[str, tuple[bool, Any, Any]] | None:
+    """Per event: (right?, figures found, figures wanted), for the dev corpus and the scenarios."""
+    if name == "scenarios":
+        from ops.bench.linking_scenarios import FINAL
+
+        wanted: dict[str, Any] = dict(FINAL.items())
+        ok_of = {t: (lambda got, want: got == want) for t in FINAL}
+    elif name == "dev":
+        from ops.bench.corpus import _load
+
+        gold = {str(lab["id"]): lab for lab in _load("dev_labels.jsonl")}
+        by_truth: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for c in items:
+            if c.truth:
+                by_truth[c.truth].append(gold[c.key])
+        wanted = {t: (newest_figure(labs, "killed"), newest_figure(labs, "injured")) for t, labs in by_truth.items()}
+        ok_of = {t: (lambda got, want: figure_ok(got[0], want[0]) and figure_ok(got[1], want[1])) for t in wanted}
+    else:
+        return None
+    out = {}
+    for event, want in wanted.items():
+        votes = Counter(i for c in items if c.truth == event and (i := incident_of.get(c.key)) is not None)
+        row = live.get(votes.most_common(1)[0][0], {}) if votes else {}
+        got = (row.get("killed"), row.get("injured"))
+        out[event] = (ok_of[event](got, want), got, want)
+    return out
+
+
+def print_set(result: dict[str, Any], ms: float) -> None:
+    p, r, f = result["bcubed"]
+    line = (f"{result['set']}: {result['articles']} articles, {result['about_incidents']} about an incident "
+            f"({result['unlinked']} linked to none), {result['incidents']} incidents; B-cubed P {p:.3f} "
+            f"R {r:.3f} F1 {f:.3f}; spurious {result['spurious']}; false merges {result['false_merges']}; "
+            f"{ms:.1f} ms a report")
+    print(line)
+    if "same_week_pairs" in result:
+        pairs, apart = result["same_week_pairs"]
+        print(f"  different shootings published within a week, both linked: {pairs} pairs, "
+              f"{apart} kept apart ({100 * apart / max(1, pairs):.2f}%)")
+    for event, (ok, got, want) in (result.get("figures") or {}).items():
+        print(f"  {event}: killed, injured {got} (want {want}) {'ok' if ok else 'WRONG'}")
+    if result.get("figures"):
+        right = sum(1 for ok, _, _ in result["figures"].values() if ok)
+        print(f"  final figures right for {right}/{len(result['figures'])} events")
+
+
+def run_sets(names: list[str], keep: bool) -> None:
+    for name in names:
+        items = cases(name)
+        with throwaway_database(keep) as db_url:
+            incident_of, live, ms = replay(db_url, items)
+        print_set(measure(name, items, incident_of, live), ms)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=["pipeline", "inprocess", "gold"], default="pipeline")
+    parser.add_argument("--mode", choices=["sets", "pipeline", "inprocess", "gold"], default="sets")
+    parser.add_argument("--sets", default="dev,gva_train,gva_val,scenarios",
+                        help="sets mode: which sets, comma-separated")
     parser.add_argument("--order", choices=["published", "shuffled"], default="published",
                         help="order articles arrive in (inprocess and gold modes)")
     parser.add_argument("--seed", type=int, default=7)
@@ -274,6 +458,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="inprocess/gold: put every incident in this country (keeps events apart?)")
     parser.add_argument("--keep-db", action="store_true", help="keep the throwaway database and print its URL")
     args = parser.parse_args(argv)
+    if args.mode == "sets":
+        wanted = [n.strip() for n in args.sets.split(",") if n.strip()]
+        if not corpus.shared_available():
+            print("../shared/corpus/articles is not present (set NEWSWATCH_SHARED): scenarios only")
+            wanted = [n for n in wanted if n == "scenarios"]
+        run_sets(wanted, args.keep_db)
+        return
     if not corpus.shared_available():
         sys.exit("../shared/corpus/articles is not present")
     articles = corpus._load("dev_articles.jsonl")

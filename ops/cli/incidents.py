@@ -142,12 +142,12 @@ def load_incident(conn: Any, incident_id: int) -> dict[str, Any]:
 @click.argument("second", type=int)
 def merge_command(first: int, second: int) -> None:
     """Merge two incidents that are one event: the older id survives, both histories are kept."""
-    from workers.resolution.resolver import lock_region, merge
+    from workers.resolution.resolver import merge
 
     if first == second:
         raise UserError("give two different incident ids")
     with connect() as conn:
-        rows = conn.execute("SELECT id, merged_into, country_code FROM incidents WHERE id = ANY(%s)",
+        rows = conn.execute("SELECT id, merged_into FROM incidents WHERE id = ANY(%s)",
                             ([first, second],)).fetchall()
         found = {r["id"]: r for r in rows}
         for wanted in (first, second):
@@ -155,9 +155,6 @@ def merge_command(first: int, second: int) -> None:
                 raise NotFound(f"no incident #{wanted}")
             if found[wanted]["merged_into"] is not None:
                 raise UserError(f"incident #{wanted} was already merged into #{found[wanted]['merged_into']}")
-        # The resolver's region locks, in a fixed order so two merges cannot deadlock.
-        for country in sorted({r["country_code"] or "" for r in rows}):
-            lock_region(conn, country or None)
         survivor, loser = min(first, second), max(first, second)
         version = merge(conn, survivor, loser)
         conn.commit()

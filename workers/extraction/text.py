@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Spans (source offsets) of the people spaCy names, by sentence: (source, index) -> [(start, end)].
+Names = dict[tuple[str, int], list[tuple[int, int]]]
+
 
 @dataclass(frozen=True)
 class Sentence:

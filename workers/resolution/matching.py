@@ -1,36 +1,66 @@
-"""Does a report belong to an incident? A score in [0, 1] from place, names, text, type and day.
+"""Does a report belong to an incident? A probability from named features, weighted by a model.
 
 Pure functions. The rules, in order:
-1. A near-duplicate text (MinHash Jaccard >= SYNDICATED) of an article the incident already holds
-   is a syndicated copy: the same incident, counted as one source with the original.
-2. Another category (attack / accident / disaster) or a day outside the window: not the same.
-3. Otherwise a weighted score of place agreement (rapidfuzz on names, or the place being named in the
-   other side's text), shared proper names, text similarity, type agreement and day distance.
-   A place known on both sides that disagrees caps the score: two shootings the same day in one
-   country but different cities are two incidents.
+1. Another revision of an article the incident holds, or a near-duplicate text (MinHash Jaccard >=
+   SYNDICATED) of one: the same incident (a copy counts as one source with its original).
+2. Otherwise the named features below, each in [0, 1], go through a logistic regression whose
+   weights are fitted on labelled pairs (`python -m ops.train_linking`, shipped as
+   linking_model.json beside this file). What two reports share (places, names, perpetrator, text,
+   figures, day) raises the probability; what disagrees (another city, another country neither text
+   names, another perpetrator, a far day, a toll that cannot be the same) lowers it. Nothing vetoes.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz
 
-from workers.resolution.material import Material, estimated_jaccard
+from workers.resolution.material import Material, country_code_of, place_country
 
 SYNDICATED = 0.6          # estimated Jaccard of word 3-shingles: same wire copy, lightly edited
-MATCH = 0.55              # a report joins the best candidate scoring at least this
-MERGE = 0.7               # two incidents are one when they score at least this against each other
-# Two event days, or an event day and a later publish day, may be this far apart and still match:
-# aftermath stories come days later, and an extracted event day is wrong often enough (one in
-# seven on the dev corpus) that a gap alone must not split an event. The day part of the score
-# falls with the gap, so a far day needs more agreement elsewhere.
-AFTERMATH_DAYS = 7
-PLACE_MISMATCH_CAP = 0.4  # the most a pair whose known places disagree can score
+# The fit weighs both classes the same, so its probabilities run high: a report joins the best
+# candidate only at MATCH, where under one in a hundred pairs of different shootings in one week
+# score (held out, python -m ops.train_linking).
+MATCH = 0.85
+MERGE = 0.9               # a report this likely of two incidents shows they are one
+WINDOW_DAYS = 120         # candidates are sought this far either side of the report's day
+MIN_NAMES = 3             # fewer informative names than this: their share says little
 
-WEIGHTS = {"place": 0.30, "names": 0.25, "text": 0.15, "type": 0.15, "day": 0.15}
-DAY_DECAY = 4             # the day part falls to 0 at this many days apart
+# Types a report of one event may be given by different outlets or by the extractor: every type of
+# its category, and these confusions across categories.
+CATEGORIES = {
+    "attack": ("bombing", "shooting", "stabbing", "vehicle_ramming", "arson", "armed_assault", "airstrike",
+               "kidnapping"),
+    "accident": ("air_crash", "rail_crash", "road_crash", "maritime", "explosion", "fire",
+                 "structural_collapse", "stampede", "other_accident"),
+    "disaster": ("earthquake", "flood", "storm", "landslide", "wildfire", "volcano", "tsunami", "extreme_weather"),
+}
+CONFUSED = (
+    ("vehicle_ramming", "road_crash"), ("bombing", "explosion"), ("airstrike", "explosion"),
+    ("arson", "fire"), ("arson", "wildfire"), ("fire", "wildfire"), ("explosion", "fire"),
+    ("structural_collapse", "earthquake"), ("landslide", "flood"), ("maritime", "flood"),
+    ("maritime", "storm"), ("air_crash", "airstrike"), ("shooting", "kidnapping"),
+    ("structural_collapse", "explosion"), ("stampede", "structural_collapse"),
+)
+FEATURES = (
+    "text", "names_share", "names_many", "names_distinct", "place_agree", "place_conflict", "country_agree",
+    "country_conflict", "type_same", "type_related", "day_close", "day_gap", "perp_agree", "perp_conflict",
+    "toll_equal", "toll_conflict",
+)
+
+
+def related_types(event_type: str) -> tuple[str, ...]:
+    """Every type a report of an event of `event_type` may carry (the type itself included)."""
+    family = next((types for types in CATEGORIES.values() if event_type in types), (event_type,))
+    confused = [b if a == event_type else a for a, b in CONFUSED if event_type in (a, b)]
+    return tuple(dict.fromkeys((*family, *confused)))
 
 
 @dataclass(frozen=True)
@@ -39,18 +69,37 @@ class Match:
     copy_of_article: int | None = None   # set when the report's text is a syndicated copy
 
 
+@dataclass(frozen=True)
+class Model:
+    intercept: float
+    weights: dict[str, float]
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.intercept + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    """The fitted weights shipped with the package."""
+    data: dict[str, Any] = json.loads(resources.files(__package__).joinpath("linking_model.json").read_text())
+    return Model(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()})
+
+
+# -- features --------------------------------------------------------------------------------------
 def day_distance(a: Material, b: Material) -> int | None:
-    """Days between two events, allowing aftermath reports; None when outside the window."""
+    """Days between the two sides' days (event days, or the first publish day); None when unknown.
+
+    A side that only has a publish day published on or after the event: a gap the right way round
+    counts for less (an aftermath story days later is normal)."""
     if a.day is None or b.day is None:
-        return 0
+        return None
     gap = (a.day - b.day).days
-    if a.day_is_event and b.day_is_event:
-        return abs(gap) if abs(gap) <= AFTERMATH_DAYS else None
-    # One side only has a publish date, which falls on or after the event day.
-    later_is_publish = (not a.day_is_event and gap >= 0) or (not b.day_is_event and gap <= 0)
-    if later_is_publish:
-        return abs(gap) if abs(gap) <= AFTERMATH_DAYS else None
-    return abs(gap) if abs(gap) <= 1 else None
+    if not a.day_is_event and gap > 0:
+        return max(0, gap - 2)
+    if not b.day_is_event and gap < 0:
+        return max(0, -gap - 2)
+    return abs(gap)
 
 
 def place_agreement(a: Material, b: Material) -> float | None:
@@ -59,20 +108,33 @@ def place_agreement(a: Material, b: Material) -> float | None:
     Two different cities disagree ("Hilla" and "Baghdad"), even when one text names the other
     as a reference point ("south of Baghdad"). A province, district or site may contain the other
     place ("Hebei" and "Baoding", "German consulate" and "Mazar-i-Sharif"): likely agreement when
-    one side's text names the other's place, unknown otherwise.
+    one side's text names the other's place, unknown otherwise. A country and a place in it agree.
     """
-    if not a.places or not b.places:
-        return None
-    best = max(fuzz.token_set_ratio(p, q) for p in a.places for q in b.places) / 100
+    mine = {p for p in a.places if place_country(p)[0] != "country"}
+    theirs = {q for q in b.places if place_country(q)[0] != "country"}
+    if not mine or not theirs:
+        return _country_level_agreement(a, b)
+    best = max(fuzz.token_set_ratio(p, q) for p in mine for q in theirs) / 100
     if best >= 0.85:
         return 1.0
-    a_named_by_b = any(_named(p, b.names) for p in a.places)
-    b_named_by_a = any(_named(q, a.names) for q in b.places)
+    a_named_by_b = any(_named(p, b.names) for p in mine)
+    b_named_by_a = any(_named(q, a.names) for q in theirs)
     if a_named_by_b and b_named_by_a:
         return 1.0
-    if all(is_city(p) for p in a.places | b.places):
+    if all(place_country(p)[0] == "city" for p in mine | theirs):
         return 0.0
     return 0.75 if a_named_by_b or b_named_by_a else 0.5
+
+
+def _country_level_agreement(a: Material, b: Material) -> float | None:
+    """One side only knows a country: its places agree with the other's when they lie in it."""
+    if not a.places or not b.places:
+        return None
+    countries_a = {place_country(p)[1] for p in a.places} - {None}
+    countries_b = {place_country(q)[1] for q in b.places} - {None}
+    if countries_a and countries_b:
+        return 0.75 if countries_a & countries_b else 0.0
+    return None
 
 
 def _named(place: str, names: frozenset[str]) -> bool:
@@ -83,31 +145,12 @@ def _named(place: str, names: frozenset[str]) -> bool:
     return any(padded in f" {n} " or fuzz.ratio(place, n) >= 90 for n in names)
 
 
-@lru_cache(maxsize=65536)
-def is_country(name: str) -> bool:
-    """'iraq', 'afghan', 'chinese': a country's name or demonym."""
-    from workers.extraction.places import demonym_country, resolve
-
-    return demonym_country(name) is not None or resolve(name).kind == "country"
-
-
-@lru_cache(maxsize=4096)
-def is_city(place: str) -> bool:
-    """Is this (normalised) place name a city in the gazetteer the extraction uses?"""
-    from workers.extraction.places import resolve
-
-    return bool(resolve(place).kind == "city")
-
-
-MIN_NAMES = 3             # fewer informative names than this: their share says little
-
-
 def informative_names(a: Material, b: Material) -> tuple[frozenset[str], frozenset[str]]:
     """Both sides' names without the places (scored on their own; every story from one city names
     it) and without country names and demonyms (every story from one country names those)."""
     places = a.places | b.places
-    return (frozenset(n for n in a.names - places if not is_country(n)),
-            frozenset(n for n in b.names - places if not is_country(n)))
+    return (frozenset(n for n in a.names - places if country_code_of(n) is None),
+            frozenset(n for n in b.names - places if country_code_of(n) is None))
 
 
 def name_overlap(a: Material, b: Material) -> float:
@@ -128,17 +171,96 @@ def shared_names(a: Material, b: Material) -> int:
     return len(mine & theirs)
 
 
+# Words of institutions and outlets: a name holding one heads many unrelated stories of a city.
+_INSTITUTIONAL = frozenset([
+    "police", "department", "office", "sheriff", "sheriff's", "county", "city", "news", "times", "post",
+    "daily", "tribune", "herald", "press", "journal", "gazette", "channel", "tv", "radio", "ministry",
+    "council", "court", "hospital", "center", "centre", "university", "school", "service", "services",
+    "agency", "bureau", "association", "party", "government", "state", "street", "avenue", "road",
+    "fire", "rescue", "emergency", "medical", "health", "district", "attorney", "crimestoppers",
+    "crime", "stoppers", "line", "hotline", "tips", "copyright", "rights", "reserved", "media", "network",
+])
+
+
+def distinct_names(a: Material, b: Material) -> int:
+    """How many names of people or particular things both sides mention: informative names of two
+    or more words none of which names an institution, an outlet or a street (victims, suspects,
+    officials, venues)."""
+    mine, theirs = informative_names(a, b)
+    return sum(1 for n in mine & theirs
+               if len(words := n.split()) >= 2 and not any(w in _INSTITUTIONAL for w in words))
+
+
 def text_similarity(a: Material, b: Material) -> tuple[float, int | None]:
     """Best MinHash Jaccard between a text of `a` and a text of `b` from another article."""
-    best, article = 0.0, None
-    for a_id, a_hash in a.texts:
-        for b_id, b_hash in b.texts:
-            if a_id == b_id:
-                continue
-            similarity = estimated_jaccard(a_hash, b_hash)
-            if similarity > best:
-                best, article = similarity, b_id
-    return best, article
+    pairs = [(a_hash, b_id, b_hash) for a_id, a_hash in a.texts for b_id, b_hash in b.texts
+             if a_id != b_id and len(a_hash) == len(b_hash) and a_hash]
+    if not pairs:
+        return 0.0, None
+    mine = np.array([p[0] for p in pairs], dtype=np.uint64)
+    theirs = np.array([p[2] for p in pairs], dtype=np.uint64)
+    shares = (mine == theirs).mean(axis=1)
+    best = int(shares.argmax())
+    return float(shares[best]), pairs[best][1]
+
+
+def _tolls_conflict(report: tuple[int, int], incident: tuple[int, int], report_is_later: bool | None) -> bool:
+    """A toll that cannot be the same event's: the later side counts far fewer than the earlier one
+    saw (tolls rise; a revision down is by a fraction, not to a third)."""
+    low, high = (report[0], incident[1]) if report_is_later is not False else (incident[0], report[1])
+    later_low, earlier_high = low, high
+    return later_low * 3 + 2 < earlier_high
+
+
+def features(report: Material, incident: Material, text: float | None = None) -> dict[str, float]:
+    """The named features of one (report, incident) pair, each in [0, 1]: what identifies one event
+    (text, names, perpetrator), what corroborates it (place, country, type, day, toll), and what
+    conflicts."""
+    if text is None:
+        text, _ = text_similarity(report, incident)
+    place = place_agreement(report, incident)
+    countries_known = report.country_code is not None and incident.country_code is not None
+    same_country = countries_known and report.country_code == incident.country_code
+    # Another country the other side's text names (victims from abroad, where it fell) is no conflict.
+    named_across = bool(report.countries & incident.countries)
+    distance = day_distance(report, incident)
+    related = incident.event_type in related_types(report.event_type)
+    perp_known = bool(report.perpetrators and incident.perpetrators)
+    perp_agree = perp_known and any(fuzz.token_set_ratio(p, q) >= 85 for p in report.perpetrators
+                                    for q in incident.perpetrators)
+    toll_equal = toll_conflict = 0.0
+    r, i = report.figures, incident.figures
+    later = None if r.as_of is None or i.as_of is None else r.as_of >= i.as_of
+    for mine, theirs in ((r.killed, i.killed), (r.injured, i.injured)):
+        if mine is None or theirs is None:
+            continue
+        if theirs[0] <= mine[0] <= theirs[1] or theirs[0] <= mine[1] <= theirs[1]:
+            toll_equal = 1.0
+        elif _tolls_conflict(mine, theirs, later):
+            toll_conflict = 1.0
+    identity = {
+        "text": min(1.0, text * 4),  # same-event articles by different outlets share few shingles
+        "names_share": name_overlap(report, incident),
+        "names_many": min(1.0, shared_names(report, incident) / 5),
+        "names_distinct": min(1.0, distinct_names(report, incident) / 2),
+        "perp_agree": 1.0 if perp_agree else 0.0,
+    }
+    corroboration = {
+        "place_agree": 0.0 if place is None else place,
+        "country_agree": 1.0 if same_country else 0.0,
+        "type_same": 1.0 if report.event_type == incident.event_type else 0.0,
+        "type_related": 1.0 if related and report.event_type != incident.event_type else 0.0,
+        "day_close": 0.0 if distance is None else max(0.0, 1.0 - distance / 4),
+        "toll_equal": toll_equal,
+    }
+    conflicts = {
+        "place_conflict": 1.0 if place == 0.0 else 0.0,
+        "country_conflict": 1.0 if countries_known and not same_country and not named_across else 0.0,
+        "day_gap": 0.0 if distance is None else min(1.0, distance / WINDOW_DAYS),
+        "perp_conflict": 1.0 if perp_known and not perp_agree else 0.0,
+        "toll_conflict": toll_conflict,
+    }
+    return {**identity, **corroboration, **conflicts}
 
 
 def score(report: Material, incident: Material) -> Match:
@@ -149,35 +271,17 @@ def score(report: Material, incident: Material) -> Match:
     text, copied = text_similarity(report, incident)
     if text >= SYNDICATED:
         return Match(1.0, copied)
-    if report.category != incident.category:
-        return Match(0.0)
-    if report.country_code and incident.country_code and report.country_code != incident.country_code:
-        return Match(0.0)
-    distance = day_distance(report, incident)
-    if distance is None:
-        return Match(0.0)
-    place = place_agreement(report, incident)
-    parts = {
-        "place": 0.5 if place is None else place,
-        # Half the names shared, or five names, is as much agreement as names give.
-        "names": min(1.0, max(name_overlap(report, incident) * 2, shared_names(report, incident) / 5)),
-        "text": min(1.0, text * 4),  # same-event articles by different outlets share few shingles
-        "type": 1.0 if report.event_type == incident.event_type else 0.4,
-        "day": max(0.0, 1.0 - distance / DAY_DECAY),
-    }
-    total = sum(WEIGHTS[k] * v for k, v in parts.items())
-    if place == 0.0:
-        total = min(total, PLACE_MISMATCH_CAP)
-    return Match(round(total, 4))
+    return Match(round(model().probability(features(report, incident, text)), 4))
+
+
+def ranked(report: Material, candidates: dict[int, Material]) -> list[tuple[int, Match]]:
+    """Candidates at least MATCH likely, most likely first; ties go to the oldest incident."""
+    scored = [(incident_id, match) for incident_id, candidate in candidates.items()
+              if (match := score(report, candidate)).score >= MATCH]
+    return sorted(scored, key=lambda pair: (-pair[1].score, pair[0]))
 
 
 def best_match(report: Material, candidates: dict[int, Material]) -> tuple[int, Match] | None:
-    """The candidate incident `report` belongs to, or None; ties go to the oldest incident."""
-    scored = [(match.score, -incident_id, incident_id, match)
-              for incident_id, candidate in candidates.items()
-              if (match := score(report, candidate)).score >= MATCH]
-    if not scored:
-        return None
-    _, _, incident_id, match = max(scored)
-    return incident_id, match
-
+    """The candidate incident `report` belongs to, or None."""
+    found = ranked(report, candidates)
+    return found[0] if found else None

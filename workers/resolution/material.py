@@ -12,10 +12,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from datasketch import MinHash
+from spacy.lang.en.stop_words import STOP_WORDS
 
 NUM_PERM = 128
 SHINGLE = 3
@@ -55,18 +57,49 @@ def normalise(text: str) -> str:
 
 def names_in(text: str) -> set[str]:
     """Proper-noun phrases in the lead of `text`, normalised, without the uninformative ones."""
-    found: set[str] = set()
-    for match in _NAME.finditer(text[:NAME_WINDOW]):
+    return set(names_in_order(text))
+
+
+def names_in_order(text: str) -> list[str]:
+    """`names_in`, each name once, in the order the text first mentions it. A single capitalised
+    word the text also writes in lower case ("Officers said", "Anyone with information") is a
+    sentence start, not a name."""
+    found: dict[str, None] = {}
+    lead = text[:NAME_WINDOW]
+    lower_words = set(_WORD.findall(lead)) & set(_WORD.findall(lead.lower()))
+    for match in _NAME.finditer(lead):
         phrase = normalise(match.group(0))
         words = phrase.split()
-        while words and words[0] in _NOT_NAMES:
+        while words and (words[0] in _NOT_NAMES or words[0] in STOP_WORDS):
             words = words[1:]
-        if not words or (len(words) == 1 and (words[0] in _NOT_NAMES or len(words[0]) < 3)):
+        if not words or (len(words) == 1 and (words[0] in _NOT_NAMES or words[0] in STOP_WORDS
+                                              or len(words[0]) < 3 or words[0] in lower_words)):
             continue
-        found.add(" ".join(words))
+        found[" ".join(words)] = None
         if len(found) >= MAX_NAMES:
             break
-    return found
+    return list(found)
+
+
+@lru_cache(maxsize=65536)
+def country_code_of(name: str) -> str | None:
+    """'iraq', 'afghan', 'chinese' -> the country's ISO code; None for anything else."""
+    from workers.extraction.places import demonym_country, resolve
+
+    code = demonym_country(name)
+    if code is None:
+        place = resolve(name)
+        code = place.country_code if place.kind == "country" else None
+    return code
+
+
+@lru_cache(maxsize=65536)
+def place_country(name: str) -> tuple[str, str | None]:
+    """What kind of place a (normalised) name is, and its country: ('city', 'GB'), ('unknown', None)."""
+    from workers.extraction.places import resolve
+
+    place = resolve(name)
+    return place.kind, place.country_code
 
 
 def text_minhash(text: str) -> tuple[int, ...]:
@@ -87,6 +120,26 @@ def estimated_jaccard(a: Sequence[int], b: Sequence[int]) -> float:
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
 
+KEYS_PER_REPORT = 32      # the first informative names of a text: its lead's places, people, groups, sites
+MAX_KEYS = 160            # an incident's retrieval keys, the earliest (defining) ones kept
+# Names that head many unrelated local stories: no evidence of which event a text is about.
+_NOT_KEYS = frozenset([
+    "police department", "sheriff's office", "sheriffs office", "sheriff’s office", "associated press",
+    "facebook", "twitter", "instagram", "youtube", "close", "more", "getty", "getty images", "reuters",
+    "bbc", "cnn", "fox news", "read or share", "click", "advertisement", "copyright", "news",
+    "fire department", "police", "emergency", "hospital", "medical center", "county", "city",
+])
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A side's killed and injured: a report's values, or an incident's range seen, and as of when."""
+
+    killed: tuple[int, int] | None = None     # (lowest, highest) seen
+    injured: tuple[int, int] | None = None
+    as_of: datetime | None = None
+
+
 @dataclass(frozen=True)
 class Material:
     """Everything matching looks at, for one report or one incident."""
@@ -101,15 +154,45 @@ class Material:
     # (article_id, MinHash) per text; a report has one, an incident one per article it holds.
     texts: tuple[tuple[int, tuple[int, ...]], ...] = ()
     article_ids: frozenset[int] = field(default_factory=frozenset)
+    countries: frozenset[str] = frozenset()      # its own country and every country its texts name
+    perpetrators: frozenset[str] = frozenset()   # named perpetrator or claiming group, normalised
+    figures: Figures = Figures()
+    keys: tuple[str, ...] = ()                   # retrieval keys: informative places and names, in order
+
+
+def retrieval_keys(places: Iterable[str], names: Iterable[str], limit: int = KEYS_PER_REPORT) -> list[str]:
+    """The keys a candidate search looks incidents up by: places first, then names, without
+    countries (every story from a country names it) and newsroom boilerplate."""
+    keys: dict[str, None] = {}
+    for name in (*places, *names):
+        if (len(name) < 4 or name in _NOT_KEYS or country_code_of(name) is not None
+                or name.isdigit()):
+            continue
+        keys[name] = None
+        if len(keys) >= limit:
+            break
+    return list(keys)
+
+
+def _strings(value: Any) -> list[str]:
+    """A facts value that should be a string or a list of strings, read defensively."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
 
 
 def report_material(report: Mapping[str, Any], title: str | None, text: str | None,
                     minhash: tuple[int, ...] | None = None) -> Material:
     """Material of one `reports` row (typed columns + facts) and its article's title and text."""
     facts = report.get("facts") or {}
+    facts = facts if isinstance(facts, Mapping) else {}
     full_text = f"{title or ''}\n{text or ''}"
     places = {normalise(p) for p in _places(report, facts) if p and normalise(p)}
-    names = names_in(full_text)
+    # People and the venue, when the extractor names them, lead the names; then the text's own.
+    named = [normalise(n) for key in ("people", "venue", "victims", "suspects") for n in _strings(facts.get(key))]
+    ordered = [n for n in named if n] + names_in_order(full_text)
     published = report.get("published_at")
     occurred = report.get("occurred_on")
     day = occurred or (published.date() if published is not None else None)
@@ -118,22 +201,36 @@ def report_material(report: Mapping[str, Any], title: str | None, text: str | No
     day_is_event = occurred is not None and (published is None or occurred != published.date())
     sketch = minhash if minhash is not None else text_minhash(full_text)
     article_id = int(report["article_id"])
+    countries = {c for c in (country_code_of(n) for n in (*places, *ordered)) if c}
+    if report.get("country_code"):
+        countries.add(report["country_code"])
+    perpetrators = {normalise(p) for p in (report.get("perpetrator"), report.get("claimed_by")) if p}
+    killed, injured = report.get("killed"), report.get("injured")
     return Material(
         category=report["category"], event_type=report["event_type"],
         country_code=report.get("country_code"), day=day,
         day_is_event=day_is_event,
-        places=frozenset(places), names=frozenset(names),
+        places=frozenset(places), names=frozenset(ordered),
         texts=((article_id, sketch),) if sketch else (),
         article_ids=frozenset({article_id}),
+        countries=frozenset(countries), perpetrators=frozenset(p for p in perpetrators if p),
+        figures=Figures(None if killed is None else (killed, killed),
+                        None if injured is None else (injured, injured), report.get("as_of") or published),
+        keys=tuple(retrieval_keys(sorted(places), ordered)),
     )
 
 
-def _places(report: Mapping[str, Any], facts: Any) -> Iterable[str]:
+def _places(report: Mapping[str, Any], facts: Mapping[str, Any]) -> Iterable[str]:
     yield report.get("location") or ""
-    if isinstance(facts, Mapping):
-        aliases = facts.get("places") or []  # the extractor's other names for the place
-        if isinstance(aliases, list):
-            yield from (str(a) for a in aliases)
+    yield from _strings(facts.get("places"))  # the extractor's other names for the place
+
+
+def _range(row: Mapping[str, Any], name: str) -> tuple[int, int] | None:
+    low, high = row.get(f"{name}_min"), row.get(f"{name}_max")
+    if low is None or high is None:
+        value = row.get(name)
+        return None if value is None else (value, value)
+    return int(low), int(high)
 
 
 def incident_material(incident: Mapping[str, Any],
@@ -146,25 +243,46 @@ def incident_material(incident: Mapping[str, Any],
     places = set(signature.get("places", []))
     if incident.get("location"):
         places.add(normalise(incident["location"]))
+    countries = set(signature.get("countries", []))
+    if incident.get("country_code"):
+        countries.add(incident["country_code"])
+    perpetrators = set(signature.get("perpetrators", []))
+    perpetrators |= {normalise(p) for p in (incident.get("perpetrator"), incident.get("claimed_by")) if p}
     kept = tuple((int(a), tuple(int(v) for v in h)) for a, h in texts if h)
+    as_of = max((t for t in (incident.get("killed_as_of"), incident.get("injured_as_of")) if t), default=None)
     return Material(
         category=incident["category"], event_type=incident["event_type"],
         country_code=incident.get("country_code"), day=day,
         day_is_event=incident.get("occurred_on") is not None,
         places=frozenset(places), names=frozenset(signature.get("names", [])),
         texts=kept, article_ids=frozenset(a for a, _ in kept),
+        countries=frozenset(countries), perpetrators=frozenset(p for p in perpetrators if p),
+        figures=Figures(_range(incident, "killed"), _range(incident, "injured"), as_of),
+        keys=tuple(incident.get("match_keys") or ()),
     )
 
 
 def merged_signature(signature: Mapping[str, Any], material: Material) -> dict[str, Any]:
-    """The incident's stored signature with one more report's places and names added."""
-    return union_signatures(signature, {"places": material.places, "names": material.names})
+    """The incident's stored signature with one more report's places, names, countries and perpetrators."""
+    return union_signatures(signature, {"places": material.places, "names": material.names,
+                                        "countries": material.countries, "perpetrators": material.perpetrators})
 
 
 def union_signatures(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
-    """`first` with the places and names of `second` added (a new report, or a merged incident)."""
-    places = sorted(set(first.get("places", [])) | set(second.get("places", [])))
+    """`first` with the places, names, countries and perpetrators of `second` added (a new report,
+    or a merged incident)."""
+    merged = {**first}
+    for name in ("places", "countries", "perpetrators"):
+        merged[name] = sorted(set(first.get(name, [])) | set(second.get(name, [])))
     # Bounded, so a long-running incident's row stays small; the earliest names are the defining ones.
     kept_names = list(first.get("names", []))
     kept_names += sorted(set(second.get("names", [])) - set(kept_names))
-    return {**first, "places": places, "names": kept_names[: MAX_NAMES * 2]}
+    merged["names"] = kept_names[: MAX_NAMES * 2]
+    return merged
+
+
+def union_keys(first: Sequence[str], second: Sequence[str]) -> list[str]:
+    """An incident's retrieval keys with another report's (or incident's) added, the earliest kept."""
+    keys = dict.fromkeys(first)
+    keys.update(dict.fromkeys(second))
+    return list(keys)[:MAX_KEYS]

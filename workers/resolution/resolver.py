@@ -2,61 +2,72 @@
 
 Everything happens in one transaction that first locks the report row (a retried or duplicated task
 waits, then finds it resolved and changes nothing) and its article's row (two reports of one article
-resolved at once: the second sees the first's outcome, so the last one marks the article done),
-and then takes a transaction-level advisory lock
-on the report's country, so two workers resolving reports of one event never both decide to create
-it: the second sees the incident the first committed. Versions are announced on channel
-`incident_changed` by a trigger on incident_history (delivered at commit).
+resolved at once: the second sees the first's outcome, so the last one marks the article done).
+
+Candidates are the live incidents sharing a retrieval key with the report (a place, a person, a
+group, a site: material.retrieval_keys) within WINDOW_DAYS of its day, in any country and of any
+type; matching.py scores them. Before searching, the resolver takes a transaction-level advisory
+lock on every key of the report (in one global order, so two resolvers never deadlock on them).
+Two reports that could ever be each other's candidates share a key, so they are resolved one
+after the other and the second sees the incident the first committed: two workers never both
+create one event. Reports that share no key can never match, so their running at once changes
+nothing. Versions are announced on channel `incident_changed` by a trigger on incident_history.
 
 Decisions beside matching (see matching.py) and the version policy (versions.py):
-- A report of an incident mentioned in passing (`is_primary` false) links nothing, creates nothing
-  and changes no figure: a figure for another incident is not a figure for this one.
+- Every incident an article reports is a report of its own and links on its own. One the article
+  mentions beside its main one (`is_primary` false) may create an incident or add a source, but its
+  figures never displace an incident's current ones (a passing "the attack that killed ten" is
+  background): they only fill an unknown figure and widen the range seen.
 - A historical report (a retrospective, event over 30 days before publication) joins a matching
   incident if the register has one, but never creates a live incident on its own.
-- After linking, other live incidents that now score as the same event are merged into the older.
+- A syndicated copy (or a re-crawl of a known text under a new date) counts as of its original.
+- When the report matches another incident as strongly as MERGE, and the two incidents match each
+  other, they are one event: merged into the older (reason `merge`), unless a person split them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
-from newswatch.errors import UserError
-from workers.resolution.matching import AFTERMATH_DAYS, MERGE, best_match, score
+from newswatch.errors import StaleIncident
+from workers.resolution.matching import MATCH, MERGE, WINDOW_DAYS, Match, ranked, score
 from workers.resolution.material import (
     Material,
     incident_material,
     merged_signature,
     report_material,
+    union_keys,
     union_signatures,
 )
+from workers.resolution.store import VersionNote, insert_incident, update_incident, write_version
 from workers.resolution.versions import Claim, Outcome, State, apply, first_state, quote_for
 
 Conn = psycopg.Connection[Any]
 
+# pg_advisory_xact_lock(int, int): this namespace, then a 32-bit hash of one retrieval key.
+LOCK_NAMESPACE = 0x6E77
+TEXTS_PER_INCIDENT = 50   # the latest sources' MinHashes an incident is compared by
+CANDIDATES = 40           # incidents scored per report: those sharing the most keys, then the nearest
+
 
 def _one(cursor: psycopg.Cursor[Any]) -> dict[str, Any]:
-    """The one row a statement must return (an incident locked under the region lock exists)."""
+    """The one row a statement must return (an incident locked under the key locks exists)."""
     row = cursor.fetchone()
     if row is None:
         raise LookupError("expected a row, got none")
     return dict(row)
-
-# pg_advisory_xact_lock(int, int): this namespace, then hashtext(country).
-LOCK_NAMESPACE = 0x6E77
-WINDOW_DAYS = AFTERMATH_DAYS + 2
-TEXTS_PER_INCIDENT = 200
 
 
 @dataclass(frozen=True)
 class Resolution:
     """What resolving one report did."""
 
-    action: str            # new, linked, copy, passing_mention, historical_unmatched, already_done, gone
+    action: str            # new, linked, copy, historical_unmatched, already_done, gone
     incident_id: int | None = None
     version: int | None = None     # the version written, if any
     reason: str | None = None
@@ -75,21 +86,41 @@ def resolve_report(conn: Conn, report_id: int) -> Resolution:
             return Resolution("gone")
         if row["resolved_at"] is not None:
             return Resolution("already_done", row["incident_id"])
-        lock_region(conn, row["country_code"])
         row = {**row, "as_of": _as_of(row)}
-        material = report_material(row, row["title"], row["text"])
+        material = report_material(row, *_own_text(row))
+        if not row["is_primary"]:
+            # Its article is about another incident: sharing the article says nothing of this one.
+            material = replace(material, article_ids=frozenset())
+        lock_keys(conn, material.keys)
         result = _resolve(conn, row, material)
-        if result.incident_id is not None and result.action != "copy":
-            survivor, merged = _merge_duplicates(conn, result.incident_id, row)
-            if merged:
-                result = replace(result, incident_id=survivor, merged=merged)
         _finish_article(conn, row["article_id"])
         return result
 
 
-def lock_region(conn: Conn, country_code: str | None) -> None:
-    """Serialise resolution within one country (all incident writes there hold this lock)."""
-    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, country_code or ""))
+def key_lock_ids(keys: tuple[str, ...] | list[str]) -> list[int]:
+    """The advisory lock ids of these keys, sorted: every resolver takes them in this one order."""
+    return sorted({int.from_bytes(hashlib.blake2b(k.encode(), digest_size=4).digest(), "big", signed=True)
+                   for k in keys})
+
+
+def lock_keys(conn: Conn, keys: tuple[str, ...] | list[str]) -> None:
+    """Serialise resolution of reports sharing any key (all candidate searches go through keys)."""
+    ids = key_lock_ids(keys)
+    if ids:
+        # A function scan of an array yields its elements in order, so the locks are taken sorted.
+        conn.execute("SELECT count(pg_advisory_xact_lock(%s, k)) FROM unnest(%s::int[]) AS k",
+                     (LOCK_NAMESPACE, ids))
+
+
+def _own_text(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(title, text) a report is matched by: its article's, or for another incident the article
+    mentions only the sentences quoted about it (the rest of the text is about the main one)."""
+    if row["is_primary"]:
+        return row["title"], row["text"]
+    evidence = _evidence(row)
+    quotes = [str(e.get("quote")) for e in evidence if isinstance(e, dict) and e.get("quote")] \
+        if isinstance(evidence, list) else []
+    return None, " ".join(dict.fromkeys(quotes))
 
 
 def _as_of(row: dict[str, Any]) -> Any:
@@ -102,50 +133,60 @@ def _as_of(row: dict[str, Any]) -> Any:
 
 
 def _resolve(conn: Conn, row: dict[str, Any], material: Material) -> Resolution:
-    if not row["is_primary"]:
-        _mark(conn, row, material, None, "passing_mention")
-        return Resolution("passing_mention")
-    candidates = _candidates(conn, material)
-    found = best_match(material, candidates)
-    if found is not None:
-        incident_id, match = found
-        copy_of = None
-        if match.copy_of_article is not None:
-            copy_of = _one(conn.execute(
-                "SELECT min(id) AS id FROM reports WHERE incident_id = %s AND article_id = %s",
-                (incident_id, match.copy_of_article)))["id"]
-        return _link(conn, row, material, incident_id, copy_of)
+    candidates = _candidates(conn, material, row["article_id"] if row["is_primary"] else None)
+    found = ranked(material, candidates)
+    if found:
+        incident_id, match = found[0]
+        result = _link(conn, row, material, incident_id, match)
+        if result.action != "copy" and result.incident_id is not None:
+            result = _merge_matched(conn, result, result.incident_id, candidates, found[1:], row)
+        return result
     if row["historical"]:
         _mark(conn, row, material, None, "historical_unmatched")
         return Resolution("historical_unmatched")
     return _create(conn, row, material)
 
 
-def _candidates(conn: Conn, material: Material, exclude: int | None = None) -> dict[int, Material]:
-    """Live incidents of the report's country within the window around its day."""
+def _candidates(conn: Conn, material: Material, article_id: int | None = None) -> dict[int, Material]:
+    """Live incidents sharing a key with `material` within the window around its day, most keys
+    shared first, and those holding another revision of the same article."""
     day = material.day or date.today()
-    incidents = conn.execute(
-        """SELECT * FROM incidents
-           WHERE merged_into IS NULL AND country_code IS NOT DISTINCT FROM %s AND id IS DISTINCT FROM %s
-             AND COALESCE(occurred_on, first_reported_at::date) BETWEEN %s AND %s""",
-        (material.country_code, exclude, day - timedelta(days=WINDOW_DAYS),
-         day + timedelta(days=WINDOW_DAYS))).fetchall()
-    if not incidents:
+    rows = []
+    if material.keys:
+        rows = conn.execute(
+            """SELECT * FROM (
+                   SELECT i.*, (SELECT count(*) FROM unnest(i.match_keys) k WHERE k = ANY(%(keys)s)) AS shared
+                   FROM incidents i
+                   WHERE i.merged_into IS NULL AND i.match_keys && %(keys)s
+                     AND i.match_day BETWEEN %(low)s AND %(high)s) found
+               ORDER BY shared DESC, abs(match_day - %(day)s::date), id
+               LIMIT %(limit)s""",
+            {"keys": list(material.keys), "low": day - timedelta(days=WINDOW_DAYS),
+             "high": day + timedelta(days=WINDOW_DAYS), "day": day, "limit": CANDIDATES}).fetchall()
+    if article_id is not None:
+        rows += conn.execute(
+            """SELECT * FROM incidents WHERE merged_into IS NULL AND id IN (
+                   SELECT COALESCE(i.merged_into, i.id) FROM reports r JOIN incidents i ON i.id = r.incident_id
+                   WHERE r.article_id = %s AND r.is_primary)""", (article_id,)).fetchall()
+    if not rows:
         return {}
-    texts = _latest_texts(conn, [i["id"] for i in incidents])
-    return {i["id"]: incident_material(i, texts[i["id"]]) for i in incidents}
+    incidents = {r["id"]: r for r in rows}
+    texts = _latest_texts(conn, list(incidents))
+    return {i: incident_material(row, texts[i]) for i, row in incidents.items()}
 
 
 def _latest_texts(conn: Conn, incident_ids: list[int]) -> dict[int, list[tuple[int, list[int]]]]:
-    """(article id, MinHash) of each incident's latest sources, syndicated copies left out: enough to
-    spot a copy, and bounded so a long-running incident's lookup stays cheap."""
+    """(article id, MinHash) of each incident's latest sources, syndicated copies and articles that
+    only mention it left out: enough to spot a copy, and bounded so a long-running incident's lookup
+    stays cheap."""
     texts: dict[int, list[tuple[int, list[int]]]] = {incident_id: [] for incident_id in incident_ids}
     for r in conn.execute(
             """SELECT incident_id, article_id, text_minhash FROM (
                    SELECT incident_id, article_id, text_minhash,
                           row_number() OVER (PARTITION BY incident_id ORDER BY id DESC) AS n
                    FROM reports
-                   WHERE incident_id = ANY(%s) AND text_minhash IS NOT NULL AND copy_of IS NULL) latest
+                   WHERE incident_id = ANY(%s) AND text_minhash IS NOT NULL AND copy_of IS NULL
+                     AND is_primary) latest
                WHERE n <= %s""",
             (incident_ids, TEXTS_PER_INCIDENT)):
         texts[r["incident_id"]].append((r["article_id"], r["text_minhash"]))
@@ -187,33 +228,48 @@ def _day_most_given(conn: Conn, row: dict[str, Any], incident: dict[str, Any]) -
     return min(day for day, n in days.items() if n == top)
 
 
-def _link(conn: Conn, row: dict[str, Any], material: Material, incident_id: int,
-          copy_of: int | None) -> Resolution:
+def _lock_live(conn: Conn, incident_id: int) -> dict[str, Any]:
+    """Lock the incident's row, following merges made since it was read (a merge repoints every
+    incident merged into the loser, so one step reaches the live one)."""
     incident = _one(conn.execute("SELECT * FROM incidents WHERE id = %s FOR UPDATE", (incident_id,)))
-    outcome = apply(State.from_row(incident), _claim(conn, row, incident))
+    if incident["merged_into"] is not None:
+        incident = _one(conn.execute("SELECT * FROM incidents WHERE id = %s FOR UPDATE",
+                                     (incident["merged_into"],)))
+    return incident
+
+
+def _link(conn: Conn, row: dict[str, Any], material: Material, incident_id: int, match: Match) -> Resolution:
+    incident = _lock_live(conn, incident_id)
+    copy_of = None
+    if match.copy_of_article is not None:
+        original = _one(conn.execute(
+            """SELECT min(id) AS id, min(COALESCE(published_at, created_at)) AS published_at FROM reports
+               WHERE incident_id = %s AND article_id = %s""", (incident["id"], match.copy_of_article)))
+        copy_of = original["id"]
+    if row["is_primary"]:
+        claim = _claim(conn, row, incident)
+    else:
+        # Another incident the article mentions: background, never the incident's current figure.
+        claim = replace(Claim.from_report(row), killed_as_of=None, injured_as_of=None)
+    if copy_of is not None and original["published_at"] is not None and claim.killed_as_of is not None:
+        # A copy says what its original said, as of then (a re-crawl may carry a newer date).
+        as_of = min(claim.killed_as_of, original["published_at"])
+        claim = replace(claim, killed_as_of=as_of, injured_as_of=as_of)
+    outcome = apply(State.from_row(incident), claim)
     version = _save(conn, incident, outcome, row, material)
-    _mark(conn, row, material, incident_id, "copy" if copy_of else "linked", copy_of)
-    return Resolution("copy" if copy_of else "linked", incident_id,
+    _mark(conn, row, material, incident["id"], "copy" if copy_of else "linked", copy_of)
+    return Resolution("copy" if copy_of else "linked", incident["id"],
                       version if outcome.is_new_version else None, outcome.reason)
 
 
 def _create(conn: Conn, row: dict[str, Any], material: Material) -> Resolution:
     outcome = first_state(Claim.from_report(row))
-    s = outcome.state
-    incident = _one(conn.execute(
-        """INSERT INTO incidents (version, category, event_type, location, country_code, occurred_on,
-               killed, killed_qualifier, killed_min, killed_max, killed_as_of,
-               injured, injured_qualifier, injured_min, injured_max, injured_as_of,
-               perpetrator, claimed_by, historical, signature, first_reported_at)
-           VALUES (1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                   COALESCE(%s, now()))
-           RETURNING *""",
-        (s.category, s.event_type, s.location, s.country_code, s.occurred_on,
-         s.killed, s.killed_qualifier, s.killed_min, s.killed_max, s.killed_as_of,
-         s.injured, s.injured_qualifier, s.injured_min, s.injured_max, s.injured_as_of,
-         s.perpetrator, s.claimed_by, bool(row["historical"]),
-         Jsonb(merged_signature({}, material)), row["published_at"])))
-    _write_version(conn, incident["id"], 1, outcome, row, quote_for("new", _evidence(row)))
+    incident = insert_incident(conn, outcome.state, historical=bool(row["historical"]),
+                               signature=merged_signature({}, material), keys=list(material.keys),
+                               first_reported_at=row["published_at"])
+    write_version(conn, incident["id"], 1, outcome.state,
+                  VersionNote("new", outcome.changed_fields, row["id"], row["article_id"],
+                              quote_for("new", _evidence(row))))
     _mark(conn, row, material, incident["id"], "new")
     return Resolution("new", incident["id"], 1, "new")
 
@@ -221,46 +277,19 @@ def _create(conn: Conn, row: dict[str, Any], material: Material) -> Resolution:
 def _save(conn: Conn, incident: dict[str, Any], outcome: Outcome, row: dict[str, Any] | None,
           material: Material | None, merged_from: int | None = None, reason: str | None = None) -> int:
     """Write the incident's new state, and a version when a headline field changed (or a merge)."""
-    s = outcome.state
     new_version = outcome.is_new_version or reason == "merge"
     version = incident["version"] + 1 if new_version else incident["version"]
     signature = merged_signature(incident["signature"], material) if material else incident["signature"]
-    conn.execute(
-        """UPDATE incidents SET version = %s, category = %s, event_type = %s, location = %s,
-               country_code = %s, occurred_on = %s,
-               killed = %s, killed_qualifier = %s, killed_min = %s, killed_max = %s, killed_as_of = %s,
-               injured = %s, injured_qualifier = %s, injured_min = %s, injured_max = %s, injured_as_of = %s,
-               perpetrator = %s, claimed_by = %s, signature = %s,
-               first_reported_at = LEAST(first_reported_at, COALESCE(%s, first_reported_at)),
-               updated_at = CASE WHEN %s THEN now() ELSE updated_at END
-           WHERE id = %s""",
-        (version, s.category, s.event_type, s.location, s.country_code, s.occurred_on,
-         s.killed, s.killed_qualifier, s.killed_min, s.killed_max, s.killed_as_of,
-         s.injured, s.injured_qualifier, s.injured_min, s.injured_max, s.injured_as_of,
-         s.perpetrator, s.claimed_by, Jsonb(signature),
-         row["published_at"] if row else None, new_version, incident["id"]))
+    keys = union_keys(incident["match_keys"], material.keys) if material else incident["match_keys"]
+    update_incident(conn, incident["id"], outcome.state, version=version, signature=signature, keys=keys,
+                    reported_at=row["published_at"] if row else None, touched=new_version)
     if new_version:
-        why = reason or outcome.reason
+        why = reason or outcome.reason or "update"
         quote = quote_for(why, _evidence(row)) if row else None
-        _write_version(conn, incident["id"], version, replace(outcome, reason=why), row, quote, merged_from)
+        write_version(conn, incident["id"], version, outcome.state,
+                      VersionNote(why, outcome.changed_fields, row["id"] if row else None,
+                                  row["article_id"] if row else None, quote, merged_from))
     return version
-
-
-def _write_version(conn: Conn, incident_id: int, version: int, outcome: Outcome,
-                   row: dict[str, Any] | None, quote: str | None, merged_from: int | None = None) -> None:
-    s = outcome.state
-    conn.execute(
-        """INSERT INTO incident_history (incident_id, version, category, event_type, location,
-               country_code, occurred_on, killed, killed_qualifier, injured, injured_qualifier,
-               perpetrator, claimed_by, changed_fields, reason, report_id, article_id, quote,
-               killed_min, killed_max, injured_min, injured_max, merged_from)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                   %s, %s, %s, %s, %s)""",
-        (incident_id, version, s.category, s.event_type, s.location, s.country_code, s.occurred_on,
-         s.killed, s.killed_qualifier, s.injured, s.injured_qualifier, s.perpetrator, s.claimed_by,
-         list(outcome.changed_fields), outcome.reason, row["id"] if row else None,
-         row["article_id"] if row else None, quote,
-         s.killed_min, s.killed_max, s.injured_min, s.injured_max, merged_from))
 
 
 def _mark(conn: Conn, row: dict[str, Any], material: Material, incident_id: int | None,
@@ -290,40 +319,57 @@ def _finish_article(conn: Conn, article_id: int) -> None:
         (article_id,))
 
 
-def _merge_duplicates(conn: Conn, incident_id: int, row: dict[str, Any]) -> tuple[int, tuple[int, ...]]:
-    """Merge into one every live incident of the region that now scores as the same event; returns
-    the surviving incident and the ones merged into it."""
+def _merge_matched(conn: Conn, result: Resolution, survivor: int, candidates: dict[int, Material],
+                   others: list[tuple[int, Match]], row: dict[str, Any]) -> Resolution:
+    """Merge into the report's incident (`survivor`) every other candidate the report matches as
+    strongly as MERGE when the two incidents also match each other: the report showed they are one."""
     merged: list[int] = []
-    current = incident_id
-    while True:
-        incident = _one(conn.execute("SELECT * FROM incidents WHERE id = %s", (current,)))
-        mine = incident_material(incident, _latest_texts(conn, [current])[current])
-        others = _candidates(conn, mine, exclude=current)
-        same = [(score(mine, other).score, other_id) for other_id, other in others.items()]
-        same = [s for s in same if s[0] >= MERGE]
-        if not same:
-            return current, tuple(merged)
-        _, other_id = max(same)
-        survivor, loser = min(current, other_id), max(current, other_id)
-        merge(conn, survivor, loser, row)
-        merged.append(loser)
-        current = survivor
+    for other_id, match in others:
+        if match.score < MERGE or other_id == survivor or _kept_apart(conn, survivor, other_id):
+            continue
+        mine = _live_material(conn, survivor)
+        if mine is None or score(mine, candidates[other_id]).score < MATCH:
+            continue
+        keep, lose = min(survivor, other_id), max(survivor, other_id)
+        try:
+            merge(conn, keep, lose, row)
+        except StaleIncident:
+            continue  # merged elsewhere meanwhile: nothing left to fold in
+        merged.append(lose)
+        survivor = keep
+    if not merged:
+        return result
+    return replace(result, incident_id=survivor, merged=tuple(merged))
+
+
+def _live_material(conn: Conn, incident_id: int) -> Material | None:
+    row = conn.execute("SELECT * FROM incidents WHERE id = %s AND merged_into IS NULL", (incident_id,)).fetchone()
+    if row is None:
+        return None
+    return incident_material(row, _latest_texts(conn, [incident_id])[incident_id])
+
+
+def _kept_apart(conn: Conn, a: int, b: int) -> bool:
+    """Did a person split one of these incidents out of the other? Then no report merges them again."""
+    return conn.execute(
+        """SELECT 1 FROM incident_history WHERE (incident_id = %s AND split_from = %s)
+                                            OR (incident_id = %s AND split_from = %s) LIMIT 1""",
+        (a, b, b, a)).fetchone() is not None
 
 
 def merge(conn: Conn, survivor_id: int, loser_id: int, row: dict[str, Any] | None = None) -> int:
     """Fold incident `loser_id` into `survivor_id`; returns the survivor's new version.
 
-    The caller holds the region lock(s). Both histories stay; the loser points to the survivor, its
-    reports move over, and the survivor gets a 'merge' version with the combined figures (the newer
-    figure of the two stands, the ranges are joined).
+    Both histories stay; the loser points to the survivor, its reports move over, and the survivor
+    gets a 'merge' version with the combined figures (the newer figure of the two stands, the ranges
+    are joined). Raises StaleIncident when either was merged meanwhile (checked under the row locks).
     """
     rows = {r["id"]: r for r in conn.execute(
         "SELECT * FROM incidents WHERE id = ANY(%s) ORDER BY id FOR UPDATE", ([survivor_id, loser_id],))}
     survivor, loser = rows[survivor_id], rows[loser_id]
-    if survivor["merged_into"] or loser["merged_into"]:
-        # Checked under the row locks: a resolver may have merged one of them since the caller looked.
-        raise UserError(f"incident #{loser_id if loser['merged_into'] else survivor_id} was already merged "
-                        f"into #{(loser if loser['merged_into'] else survivor)['merged_into']}")
+    for incident in (loser, survivor):
+        if incident["merged_into"]:
+            raise StaleIncident(f"incident #{incident['id']} was already merged into #{incident['merged_into']}")
     claim = Claim(
         category=survivor["category"], event_type=survivor["event_type"], location=loser["location"],
         country_code=loser["country_code"], occurred_on=loser["occurred_on"],
@@ -334,7 +380,8 @@ def merge(conn: Conn, survivor_id: int, loser_id: int, row: dict[str, Any] | Non
         injured_range=(loser["injured_min"], loser["injured_max"]))
     outcome = apply(State.from_row(survivor), claim)
     signature = union_signatures(survivor["signature"], loser["signature"])
-    version = _save(conn, {**survivor, "signature": signature}, outcome, row, None,
+    keys = union_keys(survivor["match_keys"], loser["match_keys"])
+    version = _save(conn, {**survivor, "signature": signature, "match_keys": keys}, outcome, row, None,
                     merged_from=loser_id, reason="merge")
     conn.execute("""UPDATE incidents SET first_reported_at = LEAST(first_reported_at, %s) WHERE id = %s""",
                  (loser["first_reported_at"], survivor_id))

@@ -1,0 +1,138 @@
+"""Matching one report against a large register: candidate search and scoring, timed.
+
+    python -m ops.bench.match [--incidents 100000] [--reports 300] [--keep-db]
+
+Fills a throwaway database with synthetic incidents (three years, a few hundred cities with a
+skewed share, many per city, invented people and streets as their retrieval keys), then resolves
+the matching part (candidate query + scoring, as the resolver runs it, no writes) of `--reports`
+reports about cities and people of the register. Prints p50/p95/max in ms, the same with the
+planner forbidden to use indexes (the baseline: what a table scan costs, measured in this run), and
+the query plan. The synthetic incidents have no stored source texts, so text comparison is cheap
+here; on the real register an incident brings at most TEXTS_PER_INCIDENT MinHashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from ops.bench.linking import throwaway_database
+
+START = date(2023, 1, 1)
+DAYS = 3 * 365
+_SYLLABLES = ["an", "ba", "cor", "da", "el", "fi", "gor", "ha", "is", "jo", "ka", "li", "mo", "na", "or",
+              "pe", "ra", "sa", "ti", "ul", "va", "wen", "ya", "zo"]
+
+
+def _word(rng: random.Random, parts: int = 2) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(parts))
+
+
+def fill(conn: Any, n: int, rng: random.Random) -> list[tuple[str, list[str], date]]:
+    """Insert `n` incidents; returns (city, keys, day) of each for making reports about them."""
+    cities = [_word(rng, 3) for _ in range(400)]
+    weights = [1 / (rank + 1) for rank in range(len(cities))]  # a few big cities hold most incidents
+    made = []
+    with conn.cursor().copy(
+            "COPY incidents (category, event_type, location, country_code, occurred_on, killed, "
+            "signature, match_keys, first_reported_at) FROM STDIN") as copy:
+        for _ in range(n):
+            city = rng.choices(cities, weights)[0]
+            people = [f"{_word(rng)} {_word(rng, 3)}" for _ in range(rng.randint(1, 3))]
+            street = f"{_word(rng)} street"
+            keys = [city, street, *people]
+            day = START + timedelta(days=rng.randrange(DAYS))
+            copy.write_row(("attack", "shooting", city.title(), "US", day, rng.randint(0, 3),
+                            Jsonb({"places": [city], "names": [street, *people]}), keys,
+                            datetime.combine(day, datetime.min.time(), UTC)))
+            made.append((city, keys, day))
+    return made
+
+
+def report_about(city: str, keys: list[str], day: date, rng: random.Random) -> dict[str, Any]:
+    """A report naming the city and some of an incident's people, a few days later."""
+    names = " and ".join(k.title() for k in keys[2:])
+    text = (f"Police in {city.title()} named the victims of the shooting on {keys[1].title()} as {names}. "
+            "Detectives asked witnesses to come forward.")
+    published = datetime.combine(day + timedelta(days=rng.randint(0, 3)), datetime.min.time(), UTC)
+    return {"article_id": 0, "category": "attack", "event_type": "shooting", "location": city.title(),
+            "country_code": "US", "occurred_on": None, "killed": 1, "injured": None, "published_at": published,
+            "facts": {}, "title": f"Victims named in {city.title()} shooting", "text": text}
+
+
+def time_matches(conn: Any, reports: list[dict[str, Any]]) -> list[float]:
+    from workers.resolution.matching import ranked
+    from workers.resolution.material import report_material
+    from workers.resolution.resolver import _candidates
+
+    spent = []
+    for row in reports:
+        started = time.perf_counter()
+        with conn.transaction():
+            material = report_material(row, row["title"], row["text"])
+            ranked(material, _candidates(conn, material))
+        spent.append(1000 * (time.perf_counter() - started))
+    return spent
+
+
+def summary(label: str, ms: list[float]) -> str:
+    ordered = sorted(ms)
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    return f"{label}: p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--reports", type=int, default=300)
+    parser.add_argument("--baseline-reports", type=int, default=20, help="reports timed without indexes")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    with throwaway_database(args.keep_db) as db_url, psycopg.connect(db_url, row_factory=dict_row) as conn:
+        started = time.perf_counter()
+        with conn.transaction():
+            made = fill(conn, args.incidents, rng)
+        with psycopg.connect(db_url, autocommit=True) as maintenance:
+            maintenance.execute("VACUUM ANALYZE incidents")  # as autovacuum would: GIN pending list merged
+        print(f"{args.incidents} incidents stored in {time.perf_counter() - started:.1f} s")
+        reports = [report_about(*rng.choice(made), rng) for _ in range(args.reports)]
+        time_matches(conn, reports[:20])  # warm the caches (gazetteer, buffers)
+        indexed = time_matches(conn, reports)
+        print(summary(f"match one report against {args.incidents} incidents ({len(reports)} reports)", indexed))
+        conn.execute("SET enable_bitmapscan = off")
+        conn.execute("SET enable_indexscan = off")
+        scanned = time_matches(conn, reports[: args.baseline_reports])
+        conn.execute("RESET enable_bitmapscan")
+        conn.execute("RESET enable_indexscan")
+        print(summary(f"baseline, no indexes ({len(scanned)} reports)", scanned))
+        print(f"p50 ratio, no indexes / indexes: {statistics.median(scanned) / statistics.median(indexed):.0f}x")
+        from workers.resolution.material import report_material
+
+        material = report_material(reports[0], reports[0]["title"], reports[0]["text"])
+        day = material.day or date.today()
+        plan = conn.execute(
+            """EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT * FROM (
+                   SELECT i.*, (SELECT count(*) FROM unnest(i.match_keys) k WHERE k = ANY(%(keys)s)) AS shared
+                   FROM incidents i
+                   WHERE i.merged_into IS NULL AND i.match_keys && %(keys)s
+                     AND i.match_day BETWEEN %(low)s AND %(high)s) found
+               ORDER BY shared DESC, abs(match_day - %(day)s::date), id LIMIT 40""",
+            {"keys": list(material.keys), "low": day - timedelta(days=120), "high": day + timedelta(days=120),
+             "day": day}).fetchall()
+        print("query plan of the candidate search:")
+        for line in plan:
+            print("  " + line["QUERY PLAN"])
+
+
+if __name__ == "__main__":
+    main()

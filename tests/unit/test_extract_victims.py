@@ -1,0 +1,85 @@
+"""Victims described one by one, counted (workers.extraction.victims), and the round-ups and
+side incidents that keep another incident's victims apart (workers.extraction.segments).
+
+The sentences are written for these tests in the style of local news; none is quoted from a paper.
+"""
+
+import pytest
+
+from workers.extraction import segments
+from workers.extraction.text import split_sentences
+from workers.extraction.victims import count_victims
+
+
+def counted(text: str, names: dict | None = None) -> tuple[int, int]:
+    result = count_victims(split_sentences(text), names)
+    return result.killed, result.injured
+
+
+@pytest.mark.parametrize(("text", "killed", "injured"), [
+    ("A 34-year-old man was shot in the arm on Elm Street late Friday. He was taken to a hospital in stable "
+     "condition.", 0, 1),
+    ("Officers found a woman dead from a gunshot wound inside the apartment.", 1, 0),
+    ("A teenager was shot near the school. The 16-year-old later died at the hospital.", 1, 0),
+    ("A man was found dead and a woman was found with a gunshot wound to the leg.", 1, 1),
+    ("Two men were wounded in the parking lot, police said.", 0, 2),
+    ("Two people were shot, one fatally, outside the club.", 1, 1),
+    ("A driver who crashed into a pole after being shot has died.", 1, 0),
+    ("A 19-year-old showed up at a hospital with gunshot wounds early Sunday.", 0, 1),
+    ("Police said the suspect shot a man in the leg and fled on foot.", 0, 1),
+    ("A man accidentally shot himself in the hand while cleaning his gun.", 0, 1),
+    ("Nobody was hurt when shots were fired at the house.", 0, 0),
+])
+def test_victims_described_one_by_one_are_counted_once_in_one_role(text, killed, injured):
+    assert counted(text) == (killed, injured)
+
+
+def test_a_later_sentence_describing_the_victim_anew_is_the_same_person():
+    text = ("A man was shot on Oak Avenue on Tuesday night. Officers found a man with wounds to his chest. "
+            "The victim was taken to the trauma center.")
+    assert counted(text) == (0, 1)
+
+
+def test_another_person_or_a_different_age_is_one_more_victim():
+    assert counted("A 20-year-old man was shot on Pine Street. A 45-year-old man was also wounded.") == (0, 2)
+    assert counted("A woman was stabbed in the kitchen. Another woman was hurt trying to help.") == (0, 2)
+
+
+def test_named_people_listed_together_share_what_happened_to_them():
+    text = "Ana Ruiz, 41, and Tom Ruiz, 44, both of Millbrook, were found shot to death in their home."
+    names = {("text", 0): [(0, 8), (18, 26)]}
+    assert counted(text, names) == (2, 0)
+
+
+def test_an_ordinal_is_a_running_total_not_a_person():
+    assert counted("A 12th victim died in hospital on Sunday, officials said.") == (0, 0)
+
+
+def test_a_round_up_keeps_each_shooting_apart_and_its_total_is_no_ones_figure():
+    text = ("Three men were wounded in separate shootings across the city on Saturday night. "
+            "A 25-year-old man was shot in the leg on Grove Street. He is expected to recover. "
+            "A 31-year-old man was shot in the back on Lake Road hours later.")
+    sentences = split_sentences(text)
+    split = segments.split(sentences)
+    assert split.roundup
+    assert len(split.others) == 1
+    main = [s for s in split.main if segments.key(s) not in split.totals]
+    assert count_victims(main).injured == 1
+    assert count_victims(split.others[0]).injured == 1
+
+
+def test_a_separate_incident_in_its_own_sentence_is_told_apart_from_the_main_one():
+    text = ("A woman was shot dead outside a bar on Main Street early Sunday. Police have no suspect. "
+            "In a separate shooting, a man was wounded in the hand on Cedar Lane.")
+    split = segments.split(split_sentences(text))
+    assert not split.roundup
+    assert len(split.others) == 1 and "Cedar Lane" in split.others[0][0].text
+    assert count_victims(split.main).killed == 1
+
+
+def test_background_about_other_times_is_nobody_s_figure():
+    text = ("A man was shot and killed on Monday. It was the city's 30th homicide this year. "
+            "Last year, 12 people were killed in the same neighborhood.")
+    split = segments.split(split_sentences(text))
+    told = [s for s in split.main if segments.key(s) not in split.background]
+    assert count_victims(told).killed == 1
