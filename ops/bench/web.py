@@ -235,7 +235,9 @@ def worker_with_and_without_pages(url: str, env: dict[str, str], base: str, web_
     print(f"\nworker throughput (newswatch worker --queues resolve -c 1, {k} new versions a round; the pages'"
           " own client process shares this machine's 2 cores, its CPU is shown):")
     results: dict[bool, list[float]] = {False: [], True: []}
-    for round_no, with_pages in enumerate([False, True, False, True, False, True]):
+    # ABBA order, twice: a drift of the machine over the run (other load, a growing register) falls
+    # on both sides alike.
+    for round_no, with_pages in enumerate([False, True, True, False, False, True, True, False]):
         ready, stop = multiprocessing.Event(), multiprocessing.Event()
         counts = multiprocessing.Array("i", pages)
         clients = None
@@ -267,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions-each", type=int, default=10)
     parser.add_argument("--requests", type=int, default=300, help="timed requests per page kind")
     parser.add_argument("--pages", type=int, default=200, help="live pages open in the worker rounds")
-    parser.add_argument("--reports", type=int, default=300, help="new versions per worker round")
+    parser.add_argument("--reports", type=int, default=250, help="new versions per worker round")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args(argv)
 
