@@ -101,7 +101,11 @@ def test_a_hostile_article_is_shown_as_text_on_every_page_and_in_the_browser(db,
             assert "<script>alert" not in text, path
             assert 'href="javascript:' not in text.lower(), path
         escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
-        assert pages[f"/incidents/{iid}"].count(escaped) >= 3  # the quote, twice, and the source's title
+        incident_page = pages[f"/incidents/{iid}"]
+        quote_shown = incident_page.split('<blockquote class="quote">', 1)[1].split("</blockquote>", 1)[0]
+        assert escaped in quote_shown  # the quote, as text
+        sources = incident_page.split('<table class="sources">', 1)[1]
+        assert f"Bomb kills 5 at Mombasa market {escaped}" in sources  # the title, as text
         api = httpx.get(web.url + f"/api/incidents/{iid}")
         assert api.headers["content-type"] == "application/json" and api.headers["x-content-type-options"] == "nosniff"
         assert api.json()["versions"][0]["quote"] == version["quote"]  # data, kept exactly as stored
