@@ -33,6 +33,10 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
+    @property
+    def path(self) -> str:
+        return f"db/migrations/{self.number:04d}_{self.name}.sql"
+
 
 def available_migrations() -> list[Migration]:
     found = []
@@ -73,8 +77,24 @@ def applied(conn: psycopg.Connection[dict[str, Any]]) -> dict[int, dict[str, Any
     return {r["number"]: r for r in rows}
 
 
+def edited_since_applied(migrations: list[Migration], already: dict[int, dict[str, Any]]) -> list[Migration]:
+    """Applied migrations whose file no longer matches the checksum recorded when it was applied."""
+    return [m for m in migrations if m.number in already and already[m.number]["checksum"] != m.checksum]
+
+
+def _refuse_edited(migrations: list[Migration], already: dict[int, dict[str, Any]]) -> None:
+    edited = edited_since_applied(migrations, already)
+    if edited:
+        more = f" (and {len(edited) - 1} more)" if len(edited) > 1 else ""
+        raise UserError(f"{edited[0].path}{more} was edited after it was applied; restore it and put the "
+                        "change in a new migration")
+
+
 def migrate(conn: psycopg.Connection[dict[str, Any]]) -> list[Migration]:
-    """Apply what is pending; return what was applied. `conn` must be in autocommit mode."""
+    """Apply what is pending; return what was applied. `conn` must be in autocommit mode.
+
+    Refuses (UserError, nothing applied) when an applied migration's file was edited since: the
+    database would silently lack the edit."""
     if not conn.autocommit:
         raise ValueError("migrate() needs an autocommit connection: each migration is its own transaction")
     done: list[Migration] = []
@@ -82,7 +102,9 @@ def migrate(conn: psycopg.Connection[dict[str, Any]]) -> list[Migration]:
     try:
         conn.execute(_CREATE_LEDGER)
         already = applied(conn)
-        for migration in available_migrations():
+        known = available_migrations()
+        _refuse_edited(known, already)
+        for migration in known:
             if migration.number in already:
                 continue
             with conn.transaction():

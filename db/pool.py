@@ -74,13 +74,22 @@ def close_pool() -> None:
 def connection(timeout: float = 30.0) -> Iterator[DictConnection]:
     """A pooled connection; the block is one transaction, committed on success.
 
-    A database that cannot be reached becomes `TransientError`, which tasks retry.
+    A database that cannot be reached becomes `TransientError`, which tasks retry. A statement
+    PostgreSQL will never take (SQLSTATE class 54, e.g. a value too large for its index) is
+    psycopg's OperationalError too, but no retry helps it: it is raised as it is.
     """
     try:
         with get_pool().connection(timeout=timeout) as conn:
             yield cast(DictConnection, conn)
     except (psycopg.OperationalError, PoolTimeout) as exc:
+        if is_program_limit(exc):
+            raise
         raise TransientError(f"database unavailable: {_first_line(exc)}") from exc
+
+
+def is_program_limit(exc: BaseException) -> bool:
+    """A statement over one of PostgreSQL's limits (index row, statement, columns, arguments)."""
+    return isinstance(exc, psycopg.Error) and (exc.sqlstate or "").startswith("54")
 
 
 def connect(autocommit: bool = False) -> DictConnection:

@@ -36,7 +36,7 @@ class FeedClaim:
 @dataclass
 class FeedResult:
     feed_id: int
-    status: str                   # ok, not_modified, partial (ill-formed, kept what parsed), error
+    status: str                   # ok, not_modified, partial (kept what it could), error
     http_status: int | None
     error: str | None
     error_count: int              # failures in a row after this poll
@@ -47,6 +47,16 @@ class FeedResult:
     new_url_key: str | None = None
     entries: list[Entry] = field(default_factory=list)
     error_kind: str | None = None  # one short word for metrics: http, timeout, not_a_feed, ...
+
+    def note_refused(self, reasons: list[str]) -> None:
+        """Some entries could not be taken (an unusable link, a value PostgreSQL refuses): the
+        others are kept, and the feed says 'partial' with the first reason until the next poll."""
+        if not reasons or self.status == "error":
+            return
+        count = len(reasons)
+        note = f"{count} {'entry' if count == 1 else 'entries'} not stored: {reasons[0]}"
+        self.status = "partial"
+        self.error = note if self.error is None else f"{self.error}; {note}"
 
 
 def claim_feeds(conn: Conn, limit: int, lease_s: float, all_since: datetime | None = None) -> list[FeedClaim]:
@@ -110,11 +120,9 @@ def _move(conn: Conn, feed_id: int, url: str, key: str) -> None:
 
 
 def seconds_until_due(conn: Conn) -> float | None:
-    """How long until some feed or article page is due (negative: overdue); None when nothing waits."""
+    """How long until some feed is due (negative: overdue); None when no feed is active."""
     row = conn.execute(
-        """SELECT extract(epoch FROM least(
-               (SELECT min(greatest(next_poll_at, coalesce(claimed_until, next_poll_at)))
-                FROM feeds WHERE NOT paused),
-               (SELECT min(next_attempt_at) FROM articles WHERE status = 'new' OR refetch)) - now()) AS wait"""
+        """SELECT extract(epoch FROM min(greatest(next_poll_at, coalesce(claimed_until, next_poll_at))) - now())
+                  AS wait FROM feeds WHERE NOT paused"""
     ).fetchone()
     return None if row is None or row["wait"] is None else float(row["wait"])

@@ -3,8 +3,9 @@
 What every request gets: the newswatch User-Agent, compression (httpx decodes gzip/deflate), connect
 and read timeouts plus an overall deadline (a server dripping one byte a second cannot hold a slot
 forever), a cap on the body size counted after decompression (so a small gzip bomb is stopped too),
-a cap on requests in flight per host and in total, and redirects followed by hand so that every hop
-passes the private-network guard and a permanent move can be reported to the caller.
+a cap on requests in flight per host and in total, redirects followed by hand so that a permanent
+move can be reported to the caller, and every connection (every hop's) opened through the
+private-network guard, which connects to the very address it checked (feeds/netguard.py).
 
 Everything that can go wrong on the network becomes `FetchError` with a short reason; a 304 is
 returned as a normal response (the caller treats it as "nothing new").
@@ -14,14 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
-from feeds.netguard import BlockedAddress, check_host
+from feeds.netguard import BlockedAddress, GuardedBackend
 from feeds.schedule import parse_retry_after
 from newswatch.settings import Settings
 
@@ -61,6 +64,29 @@ class Response:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+def guarded_transport(settings: Settings, verify: ssl.SSLContext | None = None) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport, its connection pool opening every connection through GuardedBackend.
+
+    `verify`: the TLS context checking servers (default: certifi's CAs, as httpx's own default).
+
+    httpx takes no network backend, so the pool it built (the private `_pool`) is replaced by one
+    built the same way with ours; tests/integration/test_poll_http.py fails should a new httpx stop
+    sending through it. No more connections than requests in flight: httpcore scans its whole pool per request,
+    so a larger pool only costs CPU (measured with ops/bench/poll.py).
+    """
+    slots = max(1, settings.poll_concurrency)
+    limits = httpx.Limits(max_connections=slots, max_keepalive_connections=slots)
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=verify or httpx.create_ssl_context(trust_env=False),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend(settings.allow_private_networks),
+    )
+    return transport
+
+
 def request_deadline(settings: Settings) -> float:
     """Longest one request may take from sending to its last byte (connect and read timeouts are
     per step; this bounds a server that drips its answer)."""
@@ -78,10 +104,7 @@ class Fetcher:
             timeout=httpx.Timeout(timeout, pool=None),  # waiting for a pooled connection is not an error
             follow_redirects=False,
             headers={"User-Agent": settings.user_agent},
-            # No more connections than requests in flight: httpcore scans its whole pool per request,
-            # so a pool larger than needed only costs CPU (measured with ops/bench/poll.py).
-            limits=httpx.Limits(max_connections=max(1, settings.poll_concurrency),
-                                max_keepalive_connections=max(1, settings.poll_concurrency)),
+            transport=guarded_transport(settings),
             trust_env=False,  # a proxy from the environment would bypass the private-network guard
         )
         self._total = asyncio.Semaphore(max(1, settings.poll_concurrency))
@@ -148,12 +171,6 @@ class Fetcher:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"not an http(s) URL: {url[:200]}", kind="bad_url")
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            try:
-                async with asyncio.timeout(max(self.settings.http_timeout, 1.0)):
-                    await check_host(parts.hostname, port, self.settings.allow_private_networks)
-            except TimeoutError:
-                raise FetchError(f"cannot resolve {parts.hostname}: DNS timed out", kind="dns") from None
             # The host's slot first, then a slot of the total: a request queued behind a busy host
             # holds no slot other hosts could use. The deadline starts once the request may go.
             async with self._host_slot(parts.hostname), self._total:

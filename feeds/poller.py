@@ -1,29 +1,33 @@
 """The poller: claims due feeds, polls them politely, stores new entries, fetches and cleans their
 pages, and hands each new article revision to `enqueue` after it is committed.
 
-One asyncio loop per process. A pass has two phases:
+One asyncio loop per process, two kinds of work sharing one Fetcher (its caps on requests in flight
+per host and in total):
 - feeds: due feeds are leased in batches and polled (conditional GET, feedparser), up to
   `poll_concurrency` at once and `per_host_concurrency` per host; results are written a batch at a
   time (one UPDATE, one INSERT of new entries), so 10,000 unchanged feeds cost a few dozen
-  statements, not 10,000 transactions;
-- pages: due article pages (new, flagged for refetch, or retried) are claimed and fetched, cleaned
-  with trafilatura, stored as a revision, committed, then enqueued.
+  statements, not 10,000 transactions. A feed gives at most `max_entries_per_feed` pages to the
+  queue; the rest of a long feed comes on its next polls;
+- pages: the page queue, worked through with a rolling window (feeds/pages.py).
+`run_forever` runs the two side by side: feeds keep being polled while a backlog of pages is
+fetched, and storing new entries wakes the page loop at once. `run_once` (`poller --once`) polls
+the due feeds, then fetches the due pages.
+
 Database calls are short and synchronous (the shared psycopg pool), run in a thread so the network
 keeps moving meanwhile. Nothing a server sends can stop the loop: every failure is recorded on its
 feed or article.
 
-`feeds` knows nothing of Celery: `enqueue(article_id, revision)` and `enqueue_report(report_id)`
-are given by the caller (ops/cli/poller.py wires them to Celery).
+`feeds` knows nothing of Celery: `enqueue(article_id, revision)` (new page texts) and
+`enqueue_report(report_id)` (the sweep's lost resolutions) are given by the caller (ops/cli/poller.py
+wires them to Celery).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -31,11 +35,12 @@ import psycopg
 
 from db.pool import connection
 from feeds import articles, feedstate, sweep
-from feeds.clean import PageRejected, clean_page
 from feeds.feedstate import FeedClaim, FeedResult
-from feeds.http import PAGE_ACCEPT, Fetcher, FetchError, Skipped, request_deadline
+from feeds.http import Fetcher, FetchError, Skipped, request_deadline
+from feeds.pages import PageFetcher
 from feeds.parse import NotAFeed, parse_feed
 from feeds.schedule import feed_delay
+from feeds.stats import PassStats
 from feeds.urls import url_key
 from newswatch import metrics
 from newswatch.errors import TransientError, UserError
@@ -51,30 +56,13 @@ SWEEP_EVERY_S = 300.0
 IDLE_SLEEP_S = 5.0     # longest nap between passes (new feeds are noticed this fast)
 MIN_SLEEP_S = 0.2      # shortest: a feed overdue but leased by another poller must not make us spin
 FLUSH_EVERY_S = 1.0    # results wait at most this long for their batch to fill
-
-
-@dataclass
-class PassStats:
-    polled: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    new_articles: int = 0
-    changed_entries: int = 0
-    pages_stored: int = 0
-    pages_unchanged: int = 0
-    pages_failed: int = 0
-    enqueued: int = 0
-
-    def line(self) -> str:
-        return (f"polled {self.polled} feeds ({self.not_modified} unchanged, {self.failed} failed), "
-                f"{self.new_articles} new articles, {self.changed_entries} changed, "
-                f"{self.pages_stored} pages stored ({self.pages_unchanged} unchanged, "
-                f"{self.pages_failed} failed), {self.enqueued} enqueued")
+CAPPED_REPOLL_S = 10.0  # a feed with entries left over is polled again this soon (or at its interval)
 
 
 def _db_now(conn: feedstate.Conn) -> datetime:
     row = conn.execute("SELECT now() AS t").fetchone()
-    assert row is not None
+    if row is None:  # a check that `python -O` keeps: passing None on would poll no feed at all
+        raise RuntimeError("the database returned no row for SELECT now()")
     moment: datetime = row["t"]
     return moment
 
@@ -91,6 +79,7 @@ class Poller:
         deadline = request_deadline(settings)
         self.lease_s = max(300.0, deadline * (2 * batch_size / max(1, settings.poll_concurrency) + 2))
         self.stopping = asyncio.Event()
+        self.pages_due = asyncio.Event()  # set when stored entries may have made pages due
         self._last_sweep = 0.0
 
     def stop(self) -> None:
@@ -101,42 +90,79 @@ class Poller:
     # -- entry points ----------------------------------------------------------------------------------
 
     async def run_once(self, all_feeds: bool = False) -> PassStats:
+        """One pass: the due feeds (every active one with `all_feeds`), then the due pages."""
         async with Fetcher(self.settings) as fetcher:
-            return await self._pass(fetcher, all_feeds)
+            stats = PassStats()
+            since = await self._db(_db_now) if all_feeds else None
+            await self._feeds_phase(fetcher, stats, since)
+            await self._pages(fetcher).drain(stats)
+            return stats
 
     async def run_forever(self) -> None:
+        """Poll feeds and fetch pages side by side until `stop()`."""
         async with Fetcher(self.settings) as fetcher:
-            while not self.stopping.is_set():
-                wait = IDLE_SLEEP_S
-                try:
-                    stats = await self._pass(fetcher, all_feeds=False)
-                    if stats.polled or stats.pages_stored or stats.pages_failed:
-                        log.info("pass: %s", stats.line())
-                    if time.monotonic() - self._last_sweep > min(SWEEP_EVERY_S, self.settings.pending_timeout / 2):
-                        await self.run_sweep()
-                    due = await self._db(feedstate.seconds_until_due)
-                    if due is not None:
-                        wait = min(IDLE_SLEEP_S, max(MIN_SLEEP_S, due))
-                except TransientError as exc:  # the database went away: wait and try again
-                    log.warning("pass interrupted: %s", exc)
-                except Exception:  # a bug; the next pass may well succeed, and leases expire on their own
-                    log.exception("pass failed; trying again shortly")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stopping.wait(), wait)
+            pages = asyncio.create_task(self._page_loop(self._pages(fetcher)))
+            try:
+                await self._feed_loop(fetcher)
+            finally:
+                self.stopping.set()  # also when cancelled: the page loop finishes what it has in hand
+                await pages
+
+    async def _feed_loop(self, fetcher: Fetcher) -> None:
+        while not self.stopping.is_set():
+            wait = IDLE_SLEEP_S
+            try:
+                stats = PassStats()
+                await self._feeds_phase(fetcher, stats, None)
+                if stats.polled:
+                    log.info("feeds: %s", stats.feeds_line())
+                if time.monotonic() - self._last_sweep > min(SWEEP_EVERY_S, self.settings.pending_timeout / 2):
+                    await self.run_sweep()
+                due = await self._db(feedstate.seconds_until_due)
+                if due is not None:
+                    wait = min(IDLE_SLEEP_S, max(MIN_SLEEP_S, due))
+            except TransientError as exc:  # the database went away: wait and try again
+                log.warning("feed pass interrupted: %s", exc)
+            except Exception:  # a bug; the next pass may well succeed, and leases expire on their own
+                log.exception("feed pass failed; trying again shortly")
+            await self._nap(wait)
+
+    async def _page_loop(self, pages: PageFetcher) -> None:
+        while not self.stopping.is_set():
+            wait = IDLE_SLEEP_S
+            try:
+                stats = PassStats()
+                await pages.drain(stats, more=self.pages_due)
+                if stats.pages_stored or stats.pages_failed:
+                    log.info("pages: %s", stats.pages_line())
+                due = await self._db(articles.seconds_until_page_due)
+                if due is not None:
+                    wait = min(IDLE_SLEEP_S, max(MIN_SLEEP_S, due))
+            except TransientError as exc:
+                log.warning("page fetching interrupted: %s", exc)
+            except Exception:
+                log.exception("page fetching failed; trying again shortly")
+            await self._nap(wait, self.pages_due)
+
+    async def _nap(self, seconds: float, early: asyncio.Event | None = None) -> None:
+        """Sleep `seconds`, or less when stopping (or `early`) is set."""
+        events = [self.stopping, *([early] if early else [])]
+        waiters = [asyncio.create_task(e.wait()) for e in events]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    def _pages(self, fetcher: Fetcher) -> PageFetcher:
+        return PageFetcher(self.settings, fetcher, self._db, self._send_article, self.stopping, self.lease_s)
 
     async def run_sweep(self) -> sweep.SweepCounts:
         self._last_sweep = time.monotonic()
         # The raw senders: a refused send stops the sweep at once (see sweep.sweep).
         return await self._db(sweep.sweep, self.settings.pending_timeout, self.enqueue, self.enqueue_report)
 
-    # -- one pass --------------------------------------------------------------------------------------
-
-    async def _pass(self, fetcher: Fetcher, all_feeds: bool) -> PassStats:
-        stats = PassStats()
-        since = await self._db(_db_now) if all_feeds else None
-        await self._feeds_phase(fetcher, stats, since)
-        await self._pages_phase(fetcher, stats)
-        return stats
+    # -- feeds ---------------------------------------------------------------------------------------
 
     async def _feeds_phase(self, fetcher: Fetcher, stats: PassStats, since: datetime | None) -> None:
         # One task per claimed feed; the fetcher's per-host and total slots decide what runs, so
@@ -199,13 +225,25 @@ class Poller:
         found = [(r.feed_id, e) for r in batch for e in r.entries]
 
         def write(conn: feedstate.Conn) -> articles.EntryCounts:
-            counts = articles.store_entries(conn, found)
+            counts = articles.store_entries(conn, found, self.settings.max_entries_per_feed)
+            by_feed = {r.feed_id: r for r in batch}
+            for refused in counts.refused:
+                log.warning("feed #%s: entry not stored: %s (%s)", refused.feed_id, refused.reason, refused.url[:200])
+                by_feed[refused.feed_id].note_refused([f"{refused.reason} ({refused.url[:100]})"])
+            for feed_id in counts.capped:
+                # The rest of its entries come with its next polls: the body again, not a 304.
+                result = by_feed[feed_id]
+                result.etag = result.last_modified = None
+                result.delay_s = min(result.delay_s, CAPPED_REPOLL_S)
             feedstate.write_results(conn, batch)
             return counts
 
         counts = await self._db(write, retries=3)
         stats.new_articles += counts.new
         stats.changed_entries += counts.changed
+        stats.capped_feeds += len(counts.capped)
+        if counts.new or counts.changed:
+            self.pages_due.set()
         for r in batch:
             metrics.FEED_POLLS.labels(status=r.status).inc()
             if r.error_kind:
@@ -261,6 +299,7 @@ class Poller:
             base.status, base.error, base.etag, base.last_modified = "partial", parsed.problem, None, None
         else:
             base.status = "ok"
+        base.note_refused(parsed.refused)
         return base
 
     def _failed(self, claim: FeedClaim, kind: str, reason: str, http_status: int | None,
@@ -269,64 +308,6 @@ class Poller:
         delay = feed_delay(claim.interval_s, errors, self.settings.max_backoff, retry_after)
         return FeedResult(claim.id, "error", http_status, reason, errors, delay, claim.etag, claim.last_modified,
                           new_url, new_key, error_kind=kind)
-
-    # -- pages -----------------------------------------------------------------------------------------
-
-    async def _pages_phase(self, fetcher: Fetcher, stats: PassStats) -> None:
-        batch = max(1, self.settings.poll_concurrency * 2)
-        while not self.stopping.is_set():
-            claims = await self._db(articles.claim_pages, batch, self.lease_s)
-            if not claims:
-                return
-            unfetched: list[int] = []
-            await asyncio.gather(*(self._fetch_page(fetcher, c, stats, unfetched) for c in claims))
-            if unfetched:
-                await self._db(articles.release_pages, unfetched)
-
-    async def _fetch_page(self, fetcher: Fetcher, claim: articles.PageClaim, stats: PassStats,
-                          unfetched: list[int]) -> None:
-        s = self.settings
-        try:
-            response = await fetcher.get(claim.url, max_bytes=s.max_page_bytes, accept=PAGE_ACCEPT,
-                                         proceed=lambda: not self.stopping.is_set())
-            if response.status == 304:  # we sent no validators; a server that says so anyway is wrong
-                raise FetchError("HTTP 304 to an unconditional request", status=304)
-            page = await asyncio.to_thread(clean_page, response.body, response.url, response.content_type,
-                                           claim.published_at)
-        except Skipped:
-            unfetched.append(claim.id)
-            return
-        except (FetchError, PageRejected) as exc:
-            reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-            retry_after = exc.retry_after if isinstance(exc, FetchError) else None
-            outcome = await self._db(articles.record_page_failure, claim, reason, max_attempts=s.fetch_attempts,
-                                     max_backoff=s.max_backoff, retry_after=retry_after)
-            stats.pages_failed += 1
-            log.debug("article #%s %s: %s (%s)", claim.id, claim.url, reason, outcome)
-            return
-        except Exception as exc:  # a bug; record it on the article and carry on
-            log.exception("article #%s: unexpected error", claim.id)
-            await self._db(articles.record_page_failure, claim, f"internal error: {type(exc).__name__}: {exc}",
-                           max_attempts=s.fetch_attempts, max_backoff=s.max_backoff)
-            stats.pages_failed += 1
-            return
-        try:
-            revision = await self._db(articles.store_page, claim, page)  # committed when this returns
-        except TransientError:
-            raise
-        except Exception as exc:  # e.g. text Postgres refuses; record it on the article, carry on
-            log.exception("article #%s: could not store the page", claim.id)
-            await self._db(articles.record_page_failure, claim, f"cannot store: {type(exc).__name__}: {exc}",
-                           max_attempts=s.fetch_attempts, max_backoff=s.max_backoff)
-            stats.pages_failed += 1
-            return
-        if revision is None:
-            stats.pages_unchanged += 1
-            return
-        stats.pages_stored += 1
-        # In a thread: a broker that is slow to refuse must not stall every request in flight.
-        if await asyncio.to_thread(self._send_article, claim.id, revision):
-            stats.enqueued += 1
 
     # -- plumbing --------------------------------------------------------------------------------------
 
@@ -338,24 +319,19 @@ class Poller:
             log.warning("could not enqueue article #%s: %s (the sweep will retry)", article_id, exc)
             return False
 
-    def _send_report(self, report_id: int) -> None:
-        try:
-            self.enqueue_report(report_id)
-        except Exception as exc:
-            log.warning("could not enqueue report #%s: %s (the sweep will retry)", report_id, exc)
-
     async def _db(self, fn: Callable[..., T], *args: Any, retries: int = 1, **kwargs: Any) -> T:
         """Run `fn(conn, *args)` in one transaction on a pooled connection, in a worker thread."""
 
         def run() -> T:
-            for attempt in range(retries):
+            attempt = 1
+            while True:
                 try:
                     with connection() as conn:
                         return fn(conn, *args, **kwargs)
                 except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
-                    if attempt + 1 == retries:
+                    if attempt >= retries:
                         raise
-                    time.sleep(0.05 * (attempt + 1))
-            raise AssertionError("unreachable")
+                    time.sleep(0.05 * attempt)
+                    attempt += 1
 
         return await asyncio.to_thread(run)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -43,11 +45,15 @@ class NewFeed:
 
 
 def prepare(url: str, name: str | None) -> NewFeed:
+    """Check a feed's URL and name before anything is written; UserError says what is wrong."""
     clean = check_url(url)
     if name is not None:
-        name = name.strip() or None
+        name = " ".join(name.split()) or None  # line breaks and tabs in a name only garble listings
         if name and len(name) > 500:
-            raise UserError("--name is longer than 500 characters")
+            raise UserError(f"the name of {clean} is longer than 500 characters")
+        if name and any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in name):
+            # e.g. ESC: `feeds list` would pass it to the terminal
+            raise UserError(f"the name of {clean} contains a control character: {name[:100]!r}")
     return NewFeed(clean, url_key(clean), name)
 
 
@@ -65,33 +71,54 @@ def add_feed(conn: Conn, feed: NewFeed, seconds: int) -> dict[str, Any]:
     return row
 
 
-def import_feeds(conn: Conn, outlines: list[Outline], seconds: int,
-                 skip_invalid: bool = False) -> tuple[list[dict[str, Any]], int, list[str]]:
-    """Add every outline not yet registered, in one statement. Returns (added, already there, skipped).
+IMPORT_CHUNK = 5000  # feeds per INSERT: one statement per chunk keeps memory flat for any file size
 
-    An invalid URL fails the whole import (nothing written) unless skip_invalid is set.
+
+@dataclass
+class ImportCounts:
+    added: int = 0
+    existing: int = 0  # already registered before the import
+    skipped: list[str] = field(default_factory=list)  # why each invalid outline was left out
+    listed: int = 0    # outlines with a feed URL in the file, duplicates and invalid ones included
+
+
+def import_feeds(conn: Conn, outlines: Iterable[Outline], seconds: int, skip_invalid: bool = False) -> ImportCounts:
+    """Add every outline not yet registered, a chunk at a time, in the caller's transaction.
+
+    An invalid URL fails the whole import (the caller commits nothing) unless skip_invalid is set.
     """
-    prepared: dict[str, NewFeed] = {}
-    skipped: list[str] = []
+    counts = ImportCounts()
+    seen: set[str] = set()  # keys already in this file: a duplicate is neither added nor existing
+    chunk: list[NewFeed] = []
     for outline in outlines:
+        counts.listed += 1
         try:
             feed = prepare(outline.url, outline.name)
         except UserError as exc:
             if not skip_invalid:
                 raise UserError(f"{exc} (in the OPML file; --skip-invalid imports the rest)") from None
-            skipped.append(f"{outline.url}: {exc}")
+            counts.skipped.append(str(exc))  # names the URL, shortened and without control characters
             continue
-        prepared.setdefault(feed.key, feed)
-    if not prepared:
-        return [], 0, skipped
-    feeds = list(prepared.values())
-    rows = conn.execute(
-        f"""INSERT INTO feeds (url, url_key, name, interval_s)
-            SELECT u, k, n, %s FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(u, k, n)
-            ON CONFLICT (url_key) DO NOTHING RETURNING {FEED_COLUMNS}""",
+        if feed.key in seen:
+            continue
+        seen.add(feed.key)
+        chunk.append(feed)
+        if len(chunk) >= IMPORT_CHUNK:
+            counts.added += _insert_new_feeds(conn, chunk, seconds)
+            chunk.clear()
+    if chunk:
+        counts.added += _insert_new_feeds(conn, chunk, seconds)
+    counts.existing = len(seen) - counts.added
+    return counts
+
+
+def _insert_new_feeds(conn: Conn, feeds: list[NewFeed], seconds: int) -> int:
+    return conn.execute(
+        """INSERT INTO feeds (url, url_key, name, interval_s)
+           SELECT u, k, n, %s FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(u, k, n)
+           ON CONFLICT (url_key) DO NOTHING""",
         (seconds, [f.url for f in feeds], [f.key for f in feeds], [f.name for f in feeds]),
-    ).fetchall()
-    return rows, len(feeds) - len(rows), skipped
+    ).rowcount
 
 
 def list_feeds(conn: Conn) -> list[dict[str, Any]]:

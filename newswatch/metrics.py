@@ -3,7 +3,8 @@
 Use: `from newswatch import metrics` then `metrics.ARTICLES.labels(outcome="resolved").inc()`,
 `metrics.EXTRACTION_SECONDS.observe(seconds)`, `metrics.FEED_ERRORS.labels(kind="http").inc()`.
 Updating a metric never fails and costs microseconds; nothing is served unless a long-running
-command calls `serve()` with NEWSWATCH_METRICS_PORT > 0.
+command calls `serve()` with NEWSWATCH_METRICS_PORT > 0. The endpoint answers GET /metrics and 404
+elsewhere, on NEWSWATCH_METRICS_ADDR (loopback unless an operator opens it).
 
 Celery's prefork workers and `newswatch up` run several processes; their metrics are summed with
 prometheus-client's multiprocess mode, which needs PROMETHEUS_MULTIPROC_DIR set BEFORE this module
@@ -15,10 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -93,10 +98,33 @@ class DatabaseGauges(Collector):
         yield from (articles, feeds, errors)
 
 
-def serve(port: int, *, extra: Iterable[Collector] = (), address: str = "0.0.0.0") -> bool:
-    """Serve /metrics on `port` (0: do nothing). Returns whether it is serving."""
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # a slow scraper never holds up the process's exit
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per scrape would drown the logs
+
+
+def _only_metrics(app: Callable[..., Any]) -> Callable[..., Any]:
+    """prometheus-client answers every path with the metrics; only /metrics is ours."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"not found: the metrics are at /metrics\n"]
+        return app(environ, start_response)
+
+    return wsgi
+
+
+def serve(port: int, *, address: str = "127.0.0.1", extra: Iterable[Collector] = ()) -> WSGIServer | None:
+    """Serve /metrics on `address`:`port` in a daemon thread (port 0: do nothing).
+
+    Returns the server (its `shutdown()` stops it), or None when not serving."""
     if port <= 0:
-        return False
+        return None
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
@@ -108,10 +136,16 @@ def serve(port: int, *, extra: Iterable[Collector] = (), address: str = "0.0.0.0
         registry = REGISTRY
     for collector in extra:
         registry.register(collector)
+
+    class Server(_Server):
+        address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
+
     try:
-        start_http_server(port, addr=address, registry=registry)
+        server = make_server(address, port, _only_metrics(make_wsgi_app(registry)), Server, _QuietHandler)
     except OSError as exc:
-        log.error("metrics endpoint not started: port %s: %s", port, exc.strerror)
-        return False
-    log.info("metrics on http://%s:%s/metrics", address, port)
-    return True
+        log.error("metrics endpoint not started: %s port %s: %s", address, port, exc.strerror)
+        return None
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    shown = f"[{address}]" if ":" in address else address
+    log.info("metrics on http://%s:%s/metrics", shown, port)
+    return server

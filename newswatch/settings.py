@@ -7,6 +7,7 @@ secrets mounted by Docker or systemd). A malformed value raises `ConfigError` na
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -31,7 +32,7 @@ def parse_duration(text: str) -> float:
         number = float(value)
     except ValueError:
         raise ValueError(f"{text!r} is not a duration like 30s, 5m, 2h or 1d") from None
-    if number < 0 or number != number:
+    if not number > 0:  # also refuses nan; a zero timeout, interval or limit means nothing useful
         raise ValueError(f"{text!r} is not a positive duration")
     return number * unit
 
@@ -79,6 +80,14 @@ def _parse_addr(text: str) -> str:
     return text.strip()
 
 
+def _parse_ip_address(text: str) -> str:
+    value = text.strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP address (127.0.0.1, 0.0.0.0, ::1, ...)") from None
+
+
 _PARSERS: dict[type | str, Callable[[str], Any]] = {
     "bool": _parse_bool,
     "int": _parse_int,
@@ -118,6 +127,9 @@ class Settings:
         "NEWSWATCH_POLL_CONCURRENCY", 50, "Requests in flight at once in one poller.")
     fetch_attempts: int = _setting(
         "NEWSWATCH_FETCH_ATTEMPTS", 5, "Tries to fetch an article page before it is marked failed.")
+    max_entries_per_feed: int = _setting(
+        "NEWSWATCH_MAX_ENTRIES_PER_FEED", 100,
+        "Pages of one feed waiting to be fetched at most: a feed's entries beyond it wait for its next polls.")
     allow_private_networks: bool = _setting(
         "NEWSWATCH_ALLOW_PRIVATE_NETWORKS", False,
         "Fetch addresses in private, loopback and link-local ranges (local tests and the demo only).")
@@ -128,8 +140,14 @@ class Settings:
         "NEWSWATCH_PENDING_TIMEOUT", 600.0, "An article pending longer than this is enqueued again.")
     extract_time_limit: float = _setting(
         "NEWSWATCH_EXTRACT_TIME_LIMIT", 120.0, "Hard time limit of one extraction task.")
+    visibility_timeout: float = _setting(
+        "NEWSWATCH_VISIBILITY_TIMEOUT", 900.0,
+        "A task taken by a worker that vanished (killed, machine lost) returns to its queue after this long.")
     metrics_port: int = _setting(
         "NEWSWATCH_METRICS_PORT", 0, "Port of the Prometheus metrics endpoint (0: off).")
+    metrics_addr: str = _setting(
+        "NEWSWATCH_METRICS_ADDR", "127.0.0.1",
+        "Address the metrics endpoint listens on (0.0.0.0: every interface).", _parse_ip_address)
     log_format: str = _setting(
         "NEWSWATCH_LOG_FORMAT", "text", "Log format: text or json.", _parse_log_format)
     log_level: str = _setting("NEWSWATCH_LOG_LEVEL", "INFO", "Log level.")
@@ -165,6 +183,8 @@ class Settings:
         ):
             if url is not None and not url.startswith(schemes):
                 raise ConfigError(f"{name}: must start with {' or '.join(schemes)}")
+        if self.max_entries_per_feed < 1:
+            raise ConfigError("NEWSWATCH_MAX_ENTRIES_PER_FEED: must be at least 1")
         if self.min_interval <= 0 or self.default_interval < self.min_interval:
             raise ConfigError("NEWSWATCH_DEFAULT_INTERVAL: must be at least NEWSWATCH_MIN_INTERVAL")
         for f in fields(self):

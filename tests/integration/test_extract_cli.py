@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
+
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -73,3 +76,61 @@ def test_at_most_one_percent_of_bbc_articles_are_flagged(shared_dir, tmp_path):
     assert len(out) > 2000
     flagged = [o["id"] for o in out if o["incidents"]]
     assert len(flagged) <= 0.01 * len(out), flagged
+
+
+def _extract(stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    """`newswatch extract` reading `stdin` as bytes (some lines are not UTF-8), no database configured."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    return subprocess.run([sys.executable, "-m", "ops", "extract"], input=stdin, capture_output=True, timeout=300,
+                          env=env, cwd=ROOT)
+
+
+def test_every_bad_line_gets_its_error_line_and_every_good_line_its_answer():
+    good = json.dumps(ARTICLE).encode()
+    quiet = json.dumps({"id": "q", "title": "Cup final ends in a draw", "text": "A tense game."}).encode()
+    bad = [
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's recursion limit
+        b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+        b"{}",
+        b'{"id": "n", "text": 42}',
+        b'{"id": "t", "text": null}',
+        b'{"id": "l", "title": ["a"], "text": "x"}',
+        b'{"id": "p", "published": {"day": 1}, "text": "x"}',
+        b'{"id": {"nested": 1}, "text": "x"}',
+        b'{"id": "nan", "text": NaN}',
+        b'{"id": "bytes", "text": "\xff\xfe"}',
+        b'"just a string"',
+    ]
+    stdin = b"\n".join([good, *bad, quiet, good]) + b"\n"
+    result = _extract(stdin)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(out) == len(bad) + 3
+    assert out[0]["incidents"][0]["killed"] == 4 and "error" not in out[0]
+    assert out[-1] == out[0]
+    assert out[-2] == {"id": "q", "incidents": []}
+    errors = out[1:-2]
+    assert [e["line"] for e in errors] == list(range(2, len(bad) + 2))
+    assert all(e["incidents"] == [] and e["error"] for e in errors)
+    assert "nested too deeply" in errors[0]["error"] and "nested too deeply" in errors[1]["error"]
+    assert errors[2]["error"].startswith('no "text"')
+    assert (errors[3]["id"], errors[3]["error"]) == ("n", '"text" must be a string, not number')
+    assert errors[4]["error"] == '"text" must be a string, not null'
+    assert errors[5]["error"] == '"title" must be a string or null, not array'
+    assert errors[6]["error"] == '"published" must be a date string or null, not object'
+    assert errors[7]["id"] is None and errors[7]["error"].startswith('"id" must be')
+    assert errors[8]["error"].startswith("not JSON")
+    assert errors[9]["error"].startswith("not UTF-8")
+    assert errors[10]["error"] == "expected a JSON object, got string"
+
+
+def test_a_line_too_long_to_hold_is_skipped_with_its_error_and_the_next_line_answered():
+    from ops.cli.extract import MAX_LINE_BYTES
+
+    huge = json.dumps({"id": "huge", "text": "x" * (MAX_LINE_BYTES + 10)}).encode()
+    stdin = huge + b"\n" + json.dumps(ARTICLE).encode() + b"\n"
+    result = _extract(stdin)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, second = (json.loads(line) for line in result.stdout.decode().splitlines())
+    assert first["line"] == 1 and first["error"].startswith("line longer than")
+    assert second["id"] == "a1" and second["incidents"][0]["killed"] == 4

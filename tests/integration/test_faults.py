@@ -150,10 +150,11 @@ class Processes:
         self.services = services
         self.started: list[subprocess.Popen[bytes]] = []
 
-    def start(self, name: str, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
         log = self.services.root / f"{name}-{len(self.started)}.log"
         with open(log, "wb") as out:
-            process = subprocess.Popen([sys.executable, "-m", "ops", *args], cwd=ROOT, env=self.services.env,
+            process = subprocess.Popen([sys.executable, "-m", "ops", *args], cwd=ROOT,
+                                       env={**self.services.env, **(env or {})},
                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.started.append(process)
         return process, log
@@ -406,3 +407,43 @@ def test_an_article_that_keeps_killing_its_worker_process_is_failed_with_its_rea
     time.sleep(2)
     deliveries = re.findall(r"Task extract\.article\[[^\]]+\] received", log.read_text(errors="replace"))
     assert len(deliveries) == POISON_LIMIT + 1, "not run again after it was given up"
+
+
+def _state(db: psycopg.Connection) -> dict[str, list[dict]]:
+    """Everything a task could have changed, exactly (timestamps included)."""
+    return {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("articles", "reports", "incidents", "incident_history")}
+
+
+def test_a_killed_workers_task_redelivered_by_redis_after_the_sweep_finished_it_changes_nothing(
+        services, db, processes):
+    # A short visibility timeout, so Redis's own redelivery comes within the test; long enough that
+    # the sweep (pending timeout 5 s) and a new worker finish the article first, as in production
+    # (10 min sweep, 15 min visibility timeout).
+    quick = {"NEWSWATCH_VISIBILITY_TIMEOUT": "40s"}
+    [article_id] = insert_pending(db, [long_report()])
+    worker, log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1", env=quick)
+    wait_for_log(log, "ready.", timeout=90)
+    enqueue(services, [article_id])
+    freeze_mid_task(worker, log, db, article_id)
+    [task_id] = re.findall(r"Task extract\.article\[([^\]]+)\] received", log.read_text(errors="replace"))
+    os.killpg(worker.pid, signal.SIGKILL)  # the whole worker: its message stays unacknowledged in Redis
+    worker.wait(timeout=10)
+    killed_at = time.monotonic()
+
+    _, new_log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1", env=quick)
+    _, poller_log = processes.start("poller", "poller", env=quick)
+    wait_until(lambda: finished(db) == 1, timeout=120, what="the article processed after the sweep re-sent it")
+    report("whole worker SIGKILLed -> sweep re-sent, article processed", time.monotonic() - killed_at)
+    assert "sweep re-sent 1 extract" in poller_log.read_text(errors="replace")
+    assert task_id not in new_log.read_text(errors="replace"), "Redis redelivered before the sweep"
+    time.sleep(2)  # the resolve task's own commit
+    before = _state(db)
+
+    wait_for_log(new_log, f"Task extract.article[{task_id}] received", timeout=120)
+    wait_for_log(new_log, f"Task extract.article[{task_id}] succeeded", timeout=60)
+    report("whole worker SIGKILLed -> Redis redelivered its message", time.monotonic() - killed_at)
+    time.sleep(2)
+    assert _state(db) == before
+    assert statuses(db) == {"resolved": 1}
+    assert db.execute("SELECT count(*) AS n FROM reports WHERE article_id = %s", (article_id,)).fetchone()["n"] == 1

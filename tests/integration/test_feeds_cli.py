@@ -51,6 +51,39 @@ def test_bad_input_gets_one_clear_line_and_exit_code_one(db, newswatch, args, me
     assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 0
 
 
+@pytest.mark.parametrize("url, message", [
+    ("http://example.com/" + "7f3a" * 1000, "URL too long (4019 bytes, the limit is 2048)"),
+    ("http://example.com/\x1b[31mred", "control character U+001B"),
+    ("http://" + "h" * 300 + ".example/rss", "label of 300 characters"),
+    ("http://bad_host!.example/rss", "bad host name label"),
+])
+def test_a_url_the_store_could_not_take_or_show_is_refused_up_front(db, newswatch, url, message):
+    # A 4,000-character URL used to reach the unique index and fail there ("internal error:
+    # ProgramLimitExceeded", exit 2); an escape sequence used to colour `feeds list`.
+    line = _one_clean_error_line(newswatch("feeds", "add", url))
+    assert message in line
+    assert "\x1b" not in line and len(line) < 300
+    assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 0
+
+
+def test_an_opml_import_checks_urls_and_names_like_feeds_add(db, newswatch, tmp_path):
+    path = tmp_path / "hostile.opml"
+    path.write_text(write_opml([Outline("http://a.example/rss", "A"),
+                                Outline("http://example.com/" + "9c" * 2000, "long"),
+                                # XML cannot carry ESC; a right-to-left override reorders a listing
+                                Outline("http://b.example/rss", "B\u202eA"),
+                                Outline("http://" + "h" * 300 + ".example/rss", "label")]))
+    line = _one_clean_error_line(newswatch("feeds", "import", str(path)))
+    assert "URL too long" in line and "--skip-invalid" in line
+    assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 0
+    result = newswatch("feeds", "import", str(path), "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 feeds, 0 already registered, 3 skipped" in result.stdout
+    skipped = result.stderr.strip().splitlines()
+    assert len(skipped) == 3 and "\u202e" not in result.stderr and all(len(s) < 300 for s in skipped)
+    assert [r["url"] for r in db.execute("SELECT url FROM feeds")] == ["http://a.example/rss"]
+
+
 def test_a_bad_setting_is_named_in_one_line(db, newswatch):
     line = _one_clean_error_line(newswatch("feeds", "list", env={"NEWSWATCH_DB_POOL_MAX": "many"}))
     assert line.startswith("error: NEWSWATCH_DB_POOL_MAX")
@@ -103,6 +136,35 @@ def test_importing_500_feeds_is_fast_and_a_second_import_adds_nothing(db, newswa
     second = newswatch("feeds", "import", str(path))
     assert "imported 0 feeds, 500 already registered" in second.stdout
     assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 500
+
+
+def test_an_opml_file_larger_than_one_insert_is_imported_whole_and_counts_duplicates_once(db, newswatch, tmp_path):
+    from feeds.registry import IMPORT_CHUNK
+
+    feeds = [Outline(f"http://many{i % 13}.example/{i}/rss", None) for i in range(IMPORT_CHUNK * 2 + 10)]
+    path = tmp_path / "large.opml"
+    path.write_text(write_opml([*feeds, feeds[0], Outline("http://MANY0.example/0/rss/", "again")]))
+    newswatch("feeds", "add", feeds[-1].url)
+    result = newswatch("feeds", "import", str(path))
+    assert result.returncode == 0, result.stderr
+    assert f"imported {len(feeds) - 1} feeds, 1 already registered, 0 skipped" in result.stdout
+    assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == len(feeds)
+
+
+@pytest.mark.parametrize("tail, message", [
+    ('<outline xmlUrl="gopher://late.example/rss"/></body></opml>', "unsupported scheme"),
+    ('<outline xmlUrl="http://late.example/rss"></body></opml>', "not well-formed"),
+])
+def test_a_problem_after_the_first_insert_still_writes_nothing(db, newswatch, tmp_path, tail, message):
+    from feeds.registry import IMPORT_CHUNK
+
+    good = write_opml([Outline(f"http://early.example/{i}/rss", None) for i in range(IMPORT_CHUNK + 5)])
+    path = tmp_path / "late-problem.opml"
+    path.write_text(good.replace("</body>\n</opml>", tail))
+    assert tail in path.read_text()
+    line = _one_clean_error_line(newswatch("feeds", "import", str(path)))
+    assert message in line
+    assert db.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 0
 
 
 def test_export_writes_opml_that_imports_into_the_same_feeds(db, newswatch, tmp_path):

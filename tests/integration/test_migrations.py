@@ -55,6 +55,21 @@ def test_a_third_migrate_changes_nothing(empty_database_url):
     assert after == before
 
 
+def test_an_applied_migration_edited_afterwards_stops_migrate_with_one_line_naming_it(empty_database_url):
+    assert _start(empty_database_url, "migrate").wait(timeout=120) == 0
+    first = available_migrations()[0]
+    # The ledger holds the checksum of the text that was applied; a file edited since no longer matches.
+    with psycopg.connect(empty_database_url, autocommit=True) as conn:
+        conn.execute("UPDATE schema_migrations SET checksum = %s WHERE number = %s",
+                     ("0" * 64, first.number))
+    again = _start(empty_database_url, "migrate")
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 1
+    assert out == ""
+    assert err.strip() == (f"error: db/migrations/{first.number:04d}_{first.name}.sql was edited after it was "
+                           "applied; restore it and put the change in a new migration")
+
+
 def test_status_lists_pending_then_applied_migrations(empty_database_url):
     pending = _start(empty_database_url, "status")
     out, _ = pending.communicate(timeout=60)

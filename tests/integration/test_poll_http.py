@@ -102,24 +102,6 @@ def test_loopback_is_refused_unless_private_networks_are_allowed(server):
         fetch(server.url_for("/feed"), settings(allow_private_networks=False))
 
 
-def test_every_redirect_hop_passes_the_private_network_guard(server, monkeypatch):
-    import feeds.http
-
-    checked = []
-    real_check = feeds.http.check_host
-
-    async def recording_check(host, port, allow_private):
-        checked.append(host)
-        await real_check(host, port, allow_private)
-
-    monkeypatch.setattr(feeds.http, "check_host", recording_check)
-    target = server.url_for("/feed").replace("127.0.0.1", "localhost")
-    server.expect_request("/hop").respond_with_data("", status=302, headers={"Location": target})
-    server.expect_request("/feed").respond_with_data("<rss/>")
-    assert fetch(server.url_for("/hop")).body == b"<rss/>"
-    assert checked == ["127.0.0.1", "localhost"]
-
-
 def test_a_dead_port_is_a_clean_error():
     with pytest.raises(FetchError):
         fetch("http://127.0.0.1:9/feed")

@@ -57,12 +57,14 @@ class Lines:
 
 def _ours(data_dir: Path) -> list[psutil.Process]:
     """Every process still running that belongs to this `up`: by its data directory in the
-    command line (PostgreSQL, Valkey) or in the environment (the poller, workers and their pool)."""
+    command line (PostgreSQL), its working directory (Valkey, which writes its title over its command
+    line and environment) or its environment (the poller, workers and their pool)."""
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         try:
             cmdline = " ".join(proc.info["cmdline"] or [])
-            if str(data_dir) in cmdline or proc.environ().get("NEWSWATCH_DATA_DIR") == str(data_dir):
+            if (str(data_dir) in cmdline or proc.cwd().startswith(str(data_dir))
+                    or proc.environ().get("NEWSWATCH_DATA_DIR") == str(data_dir)):
                 found.append(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
@@ -183,3 +185,55 @@ def test_a_child_that_dies_is_started_again(data_dir):
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=120) == 0
     assert _ours(data_dir) == []
+
+
+def test_a_child_that_cannot_start_stops_up_within_a_minute_with_its_last_error_line(data_dir, tmp_path):
+    # The poller's import of trafilatura fails as it does when lxml_html_clean is missing.
+    shadow = tmp_path / "shadow" / "trafilatura"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(
+        'raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")\n')
+    env = {**_env(data_dir), "PYTHONPATH": str(shadow.parent)}
+    up = subprocess.Popen([sys.executable, "-m", "ops", "up", "--plain", "--concurrency", "1"], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = Lines(up)
+    try:
+        lines.wait_for("Ctrl-C stops everything", timeout=90)
+        started = time.monotonic()
+        lines.wait_for("poller exited with code 2: internal error: ImportError: lxml.html.clean", timeout=30)
+        lines.wait_for("| poller exited with code 2", timeout=30)  # the status line names it
+        code = up.wait(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert code == 1
+    assert took < 60
+    assert up.stderr is not None
+    error = up.stderr.read().strip().splitlines()
+    assert error[-1].startswith("error: poller keeps crashing (5 exits in a row")
+    assert "its last line: internal error: ImportError: lxml.html.clean module is now a separate project" in error[-1]
+    lines.wait_for("stopped: nothing left running", timeout=10)
+    assert _ours(data_dir) == []
+
+
+def test_a_sigkilled_up_leaves_no_embedded_server_and_no_child_running(data_dir):
+    up = subprocess.Popen([sys.executable, "-m", "ops", "up", "--plain", "--concurrency", "1"], cwd=ROOT,
+                          env=_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = Lines(up)
+    try:
+        lines.wait_for("Ctrl-C stops everything", timeout=90)
+        services = json.loads((data_dir / "services.json").read_text())
+        servers = [psutil.Process(services["postgres_pid"]), psutil.Process(services["valkey_pid"])]
+        assert all(s.is_running() for s in servers)
+    finally:
+        up.kill()  # no handler runs, no atexit: only what outlives `up` on its own can clean up
+        up.wait(timeout=10)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _ours(data_dir):
+        time.sleep(0.5)
+    left = [(p.pid, " ".join(p.cmdline())[:80]) for p in _ours(data_dir) if p.status() != psutil.STATUS_ZOMBIE]
+    assert left == []
+    for server in servers:
+        assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE
+    assert not (data_dir / "services.json").exists()

@@ -10,13 +10,20 @@ pytestmark = pytest.mark.integration
 def test_an_unknown_queue_is_named_in_one_line(newswatch):
     result = newswatch("worker", "--queues", "extract,bogus")
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: --queues: unknown queue 'bogus' (known: poll, extract, resolve)"
+    assert result.stderr.strip() == "error: --queues: unknown queue 'bogus' (known: extract, resolve)"
+
+
+def test_the_poll_queue_is_gone_since_the_poller_fetches_in_process(newswatch):
+    # Nothing ever sent to a `poll` queue: a worker for it would wait forever on nothing.
+    result = newswatch("worker", "--queues", "poll")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --queues: unknown queue 'poll' (known: extract, resolve)"
 
 
 def test_an_empty_queue_list_is_refused(newswatch):
     result = newswatch("worker", "--queues", " , ")
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: --queues: give at least one of poll, extract, resolve"
+    assert result.stderr.strip() == "error: --queues: give at least one of extract, resolve"
 
 
 def test_a_worker_without_a_broker_says_what_to_set(newswatch, tmp_path):

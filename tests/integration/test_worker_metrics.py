@@ -86,3 +86,37 @@ def test_a_worker_serves_article_outcomes_extraction_time_delay_and_queue_depth(
     assert delay_count == 1 and delay_sum is not None and 600 <= delay_sum < 900
     assert _sample(text, 'newswatch_queue_depth{queue="extract"}') == 0
     assert worker.returncode == 0, "SIGTERM is a clean, warm shutdown"
+
+
+def test_with_only_a_port_set_the_endpoint_listens_on_loopback_and_serves_nothing_but_metrics(
+        database_url, private_redis_url, tmp_path):
+    import psutil
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update(REDIS_URL=private_redis_url, DATABASE_URL=database_url, NEWSWATCH_METRICS_PORT=str(port))
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "ops", "worker", "--queues", "resolve", "-c", "1"],
+                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        listening: list[tuple[str, int]] = []
+        while time.monotonic() < deadline and not listening:
+            listening = [(c.laddr.ip, c.laddr.port) for c in psutil.Process(worker.pid).net_connections("inet")
+                         if c.status == psutil.CONN_LISTEN and c.laddr.port == port]
+            time.sleep(0.2)
+        assert listening == [("127.0.0.1", port)], log.read_text(errors="replace")[-2000:]
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+        assert metrics.status_code == 200 and "newswatch_queue_depth" in metrics.text
+        for path in ("/", "/metrics/extra", "/favicon.ico", "/admin"):
+            other = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=10)
+            assert other.status_code == 404, path
+            assert "newswatch_" not in other.text
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)

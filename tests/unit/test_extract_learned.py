@@ -57,3 +57,12 @@ def test_a_big_corpus_weighs_by_the_square_root_of_its_size():
     weights = train.corpus_weights(rows)
     big, small = weights[0] * 400, weights[-1] * 4
     assert big / small == pytest.approx(10.0)
+
+
+def test_a_weight_with_a_known_sign_stays_on_its_side_of_zero():
+    # In this data "against" happens to go with the right answer; the sign given says it must not.
+    rows = [({"for": 1.0, "against": 1.0}, 1.0, "a") for _ in range(10)] + [({}, 0.0, "a") for _ in range(10)]
+    free, _, _ = train.fit(rows)
+    assert free["against"] > 0
+    bounded, _, _ = train.fit(rows, signs={"against": -1.0, "for": 1.0})
+    assert bounded.get("against", 0.0) <= 0 < bounded["for"]

@@ -5,8 +5,16 @@ The articles are written for these tests; none is copied from a newspaper.
 
 from __future__ import annotations
 
-from workers.extraction.pipeline import extract_article, extract_articles
+from typing import Any
+
+from workers.extraction.pipeline import extract_articles
 from workers.extraction.prefilter import may_report_incident
+
+
+def incidents_of(article: dict[str, Any]) -> list[dict[str, Any]]:
+    """The incidents of one article (not the Celery task workers.extract_task.extract_article)."""
+    return extract_articles([article])[0]
+
 
 SEED_LIKE = {
     "id": "seed",
@@ -23,7 +31,7 @@ SEED_LIKE = {
 
 
 def test_the_seed_like_article_gives_its_bombing_with_toll_place_day_and_no_claim():
-    incidents = extract_article(SEED_LIKE)
+    incidents = incidents_of(SEED_LIKE)
     assert len(incidents) == 1
     incident = incidents[0]
     assert incident["primary"] is True
@@ -36,7 +44,7 @@ def test_the_seed_like_article_gives_its_bombing_with_toll_place_day_and_no_clai
 
 
 def test_every_figure_carries_its_sentence_and_offsets_into_its_source():
-    incident = extract_article(SEED_LIKE)[0]
+    incident = incidents_of(SEED_LIKE)[0]
     by_field = {e["field"]: e for e in incident["evidence"]}
     killed = by_field["killed"]
     source = SEED_LIKE["text"] if killed["source"] == "text" else SEED_LIKE["title"]
@@ -64,7 +72,7 @@ def test_a_retrospective_on_an_old_incident_is_marked_historical():
         "text": ("The tsunami struck the coast of Aceh in Indonesia on 26 December 2004, killing more than "
                  "160,000 people in the province alone. Survivors gathered on Friday to remember them."),
     }
-    incident = extract_article(article)[0]
+    incident = incidents_of(article)[0]
     assert incident["event_type"] == "tsunami" and incident["country_code"] == "ID"
     assert incident["occurred_on"] == "2004-12-26"
     assert incident["historical"] is True
@@ -89,7 +97,7 @@ def test_the_event_named_first_wins_a_tie_and_a_capitalised_first_word_is_not_a_
                  "Westminster Bridge in London on Wednesday before stabbing a police officer to death. About "
                  "50 people were injured."),
     }
-    incident = extract_article(article)[0]
+    incident = incidents_of(article)[0]
     assert incident["event_type"] == "vehicle_ramming"
     assert incident["location"] != "Tributes" and incident["country_code"] == "GB"
     assert (incident["killed"], incident["injured"], incident["occurred_on"]) == (4, 50, "2017-03-22")
@@ -101,7 +109,7 @@ def test_one_victim_who_died_later_is_one_killed_on_the_day_of_the_attack():
         "text": ("A former soldier who was shot in the head outside his home in Belfast last Thursday has died "
                  "in hospital, police said on Monday."),
     }
-    incident = extract_article(article)[0]
+    incident = incidents_of(article)[0]
     assert (incident["event_type"], incident["killed"], incident["country_code"]) == ("shooting", 1, "GB")
     assert incident["occurred_on"] == "2018-05-17"
 
@@ -109,26 +117,26 @@ def test_one_victim_who_died_later_is_one_killed_on_the_day_of_the_attack():
 def test_markets_reacting_to_an_attack_are_not_the_attack():
     article = {"id": "m", "published": "2017-05-23", "title": "Stock markets tumble after attack fears",
                "text": "Shares fell in London on Tuesday as investors reacted to the attack, which killed 22 people."}
-    assert extract_article(article) == []
+    assert incidents_of(article) == []
 
 
 def test_a_death_in_a_crash_at_a_stated_age_is_still_an_accident():
     article = {"id": "c", "published": "2018-03-02", "title": "Racing driver dies in road crash",
                "text": "The former racing driver died in a road crash near Turin on Thursday at the age of 50."}
-    incident = extract_article(article)[0]
+    incident = incidents_of(article)[0]
     assert (incident["event_type"], incident["killed"], incident["country_code"]) == ("road_crash", 1, "IT")
 
 
 def test_a_political_debate_after_a_shooting_is_not_the_shooting():
     article = {"id": "p", "published": "2017-10-04", "title": "Senate debates gun control after Las Vegas shooting",
                "text": "Senators clashed over gun laws on Tuesday after a gunman killed 58 people in Las Vegas."}
-    assert extract_article(article) == []
+    assert incidents_of(article) == []
 
 
 def test_a_country_written_after_the_place_settles_a_namesake():
     article = {"id": "s", "published": "2019-02-01", "title": "Car crash in Surrey kills two",
                "text": "Two men died when their car crashed on the A3 in Surrey, England, on Wednesday, police said."}
-    incident = extract_article(article)[0]
+    incident = incidents_of(article)[0]
     assert (incident["location"], incident["country_code"], incident["killed"]) == ("Surrey", "GB", 2)
 
 
@@ -136,7 +144,7 @@ def test_a_warehouse_fire_is_a_fire():
     article = {"id": "f", "published": "2019-02-21", "title": "Fire at Dhaka chemical warehouse kills 70",
                "text": ("At least 70 people were killed when a fire ripped through a chemical warehouse in an old "
                         "part of Dhaka late on Wednesday, officials said.")}
-    incident = extract_article(article)[0]
+    incident = incidents_of(article)[0]
     assert (incident["event_type"], incident["country_code"], incident["killed"]) == ("fire", "BD", 70)
     assert incident["occurred_on"] == "2019-02-20"
 
@@ -145,7 +153,7 @@ def test_a_near_miss_with_nobody_hurt_is_not_an_incident():
     article = {"id": "n", "published": "2017-05-10", "title": "Plane makes emergency landing, nobody hurt",
                "text": ("A passenger jet made an emergency landing at Dublin airport after an engine fire on "
                         "Tuesday. All 180 passengers and crew escaped unhurt, and no one was injured.")}
-    assert extract_article(article) == []
+    assert incidents_of(article) == []
 
 
 def test_an_aftermath_story_under_a_neutral_headline_keeps_its_incident():
@@ -154,7 +162,7 @@ def test_an_aftermath_story_under_a_neutral_headline_keeps_its_incident():
                "text": ("The signalman, a 51-year-old man, was questioned as the last of the nine dead was named. "
                         "Investigators said the train had passed a red signal. More than 40 people were injured "
                         "when the train derailed outside Leeds on Wednesday.")}
-    incident = extract_article(article)[0]
+    incident = incidents_of(article)[0]
     assert (incident["event_type"], incident["killed"], incident["injured"]) == ("rail_crash", 9, 40)
     assert incident["occurred_on"] == "2017-05-31"
 
@@ -163,7 +171,7 @@ def test_a_common_noun_that_is_also_a_town_abroad_is_not_the_place():
     article = {"id": "t", "published": "2018-12-23", "title": "Tsunami kills hundreds in Indonesia",
                "text": ("A tsunami struck coastal towns around the Sunda Strait in Indonesia on Saturday night, "
                         "killing at least 222 people and injuring 843, officials said.")}
-    incident = extract_article(article)[0]
+    incident = incidents_of(article)[0]
     assert incident["location"] != "Tsunami" and incident["country_code"] == "ID"
     assert (incident["killed"], incident["injured"], incident["occurred_on"]) == (222, 843, "2018-12-22")
 
@@ -171,8 +179,8 @@ def test_a_common_noun_that_is_also_a_town_abroad_is_not_the_place():
 def test_a_court_story_about_an_old_attack_is_not_an_incident_but_an_old_attack_recalled_is_historical():
     charged = {"id": "c", "published": "2019-07-16", "title": "Man charged over 1998 market bombing",
                "text": "A man has been charged over the 1998 bombing of a market in Omagh, which killed 29 people."}
-    assert extract_article(charged) == []
+    assert incidents_of(charged) == []
     recalled = {"id": "r", "published": "2019-07-16", "title": "Survivors recall 1998 market bombing that killed 29",
                 "text": "Survivors of the 1998 bombing of a market in Omagh, which killed 29 people, met on Monday."}
-    incident = extract_article(recalled)[0]
+    incident = incidents_of(recalled)[0]
     assert incident["historical"] is True and incident["killed"] == 29

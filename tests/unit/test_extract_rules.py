@@ -140,3 +140,29 @@ def test_a_claim_by_an_unnamed_group_names_no_one():
     claim = perpetrators.find_claims(split_sentences(
         "Islamist group claims attack on convoy that killed six soldiers."))
     assert claim.claimed_by is None
+
+
+@pytest.mark.parametrize("text", [
+    "A bomb killed 30 at the market. The Northern Front has been responsible for some of the deadliest attacks "
+    "on the country's soil.",
+    "A bomb killed 30 at the market. The Northern Front, which claimed similar attacks in the past, has been "
+    "silent about this one.",
+    "A bomb killed 30 at the market. The Northern Front denied any involvement in the bombing.",
+    "Floods in the valley have claimed 30 lives, and the Northern Front said the attack on aid was a lie.",
+])
+def test_a_group_named_in_background_denying_or_claim_in_another_sense_is_no_claim(text):
+    assert perpetrators.find_claims(split_sentences(text)).claimed_by is None
+
+
+@pytest.mark.parametrize("alias", ["ISIS", "ISIL", "IS", "Daesh", "Islamic State"])
+def test_every_alias_of_a_group_is_one_name(alias):
+    claim = perpetrators.find_claims(split_sentences(
+        f"A truck killed eight people on the promenade. {alias} claimed responsibility for the attack."))
+    assert claim.claimed_by == "Islamic State"
+
+
+def test_a_claim_through_a_group_s_news_agency_is_the_group_s_claim():
+    claim = perpetrators.find_claims(split_sentences(
+        "The gunman killed five at the club. Amaq, the news agency of the Islamic State, said the attacker "
+        "was one of its soldiers, and the group claimed the attack on Sunday."))
+    assert claim.claimed_by == "Islamic State"

@@ -83,3 +83,17 @@ def test_background_about_other_times_is_nobody_s_figure():
     split = segments.split(split_sentences(text))
     told = [s for s in split.main if segments.key(s) not in split.background]
     assert count_victims(told).killed == 1
+
+
+def test_people_said_to_be_among_a_group_are_not_counted_twice():
+    assert counted("Three people, including a 79-year-old woman, were wounded in the shooting.") == (0, 3)
+
+
+def test_both_victims_refers_to_the_two_already_named():
+    text = ("Police say he shot and killed Rosa Vance, 53, and Leon Vance, 44, at the store. "
+            "Both victims were shot in the head.")
+    assert counted(text, {("text", 0): [(30, 40), (50, 60)]}) == (2, 0)
+
+
+def test_shot_and_later_died_in_one_clause_is_killed():
+    assert counted("The sheriff said the man was shot on Thursday and died over the weekend.") == (1, 0)

@@ -31,5 +31,10 @@ def test_a_literal_private_address_is_refused_without_resolving():
         asyncio.run(check_host("169.254.169.254", 80, allow_private=False))
 
 
-def test_the_setting_allows_private_addresses():
-    asyncio.run(check_host("127.0.0.1", 80, allow_private=True))
+def test_the_setting_lets_a_private_address_through_as_the_address_to_connect_to():
+    assert asyncio.run(check_host("127.0.0.1", 80, allow_private=True)) == ["127.0.0.1"]
+    assert "127.0.0.1" in asyncio.run(check_host("localhost", 80, allow_private=True))
+
+
+def test_a_public_literal_address_is_connected_to_as_given():
+    assert asyncio.run(check_host("[2606:4700::1111]", 443, allow_private=False)) == ["2606:4700::1111"]

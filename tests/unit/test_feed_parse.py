@@ -1,5 +1,6 @@
 """Feed parsing: entries, links, GUIDs, ill-formed feeds and things that are no feed at all."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -29,6 +30,22 @@ def test_a_url_guid_is_global_and_a_short_one_belongs_to_its_feed():
     assert guid_key("tag:example.com,2026:post-1", 3) == "tag:example.com,2026:post-1"
     assert guid_key("123", 3) == "feed:3:123"
     assert guid_key("  ", 3) is None
+
+
+def test_an_entry_with_an_unusable_link_is_refused_with_its_reason_and_the_others_kept():
+    items = "".join(f"<item><title>{i}</title><link>{link}</link></item>" for i, link in enumerate([
+        "https://gazette.example/" + "z" * 3000, "https://gazette.example/ok", "https://bad..example/x"]))
+    body = f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    feed = parse_feed(body, "https://gazette.example/rss.xml", 7)
+    assert [e.url for e in feed.entries] == ["https://gazette.example/ok"]
+    assert [r.split(" (")[0] for r in feed.refused] == ["URL too long", "not a URL"]
+    assert "empty label" in feed.refused[1]
+
+
+def test_a_long_guid_is_hashed_by_its_size_in_bytes_not_in_characters():
+    wide = "\u4e2d" * 400  # 400 characters, 1,200 bytes: over the index budget kept for a GUID
+    assert guid_key(wide, 3) == "feed:3:sha256:" + hashlib.sha256(wide.encode()).hexdigest()
+    assert guid_key("x" * 400, 3) == "feed:3:" + "x" * 400
 
 
 def test_a_truncated_feed_keeps_the_entries_before_the_cut():

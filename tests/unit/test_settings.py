@@ -20,10 +20,17 @@ def test_durations_accept_seconds_minutes_hours_and_days():
     assert parse_duration("2d") == 172800
 
 
-@pytest.mark.parametrize("text", ["", "m", "5x", "-3m", "nan"])
+@pytest.mark.parametrize("text", ["", "m", "5x", "-3m", "nan", "0", "0s", "0.0h"])
 def test_malformed_durations_are_refused(text):
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("name", ["NEWSWATCH_HTTP_TIMEOUT", "NEWSWATCH_PENDING_TIMEOUT", "NEWSWATCH_MAX_BACKOFF",
+                                  "NEWSWATCH_EXTRACT_TIME_LIMIT"])
+def test_a_zero_duration_setting_is_refused_as_not_positive(name):
+    with pytest.raises(ConfigError, match=f"^{name}: '0s' is not a positive duration$"):
+        Settings.from_env({name: "0s"})
 
 
 def test_a_bad_value_fails_with_one_line_naming_the_variable():
@@ -66,3 +73,20 @@ def test_every_setting_is_documented():
     documented = Settings.documented()
     assert len(documented) == len({name for name, _, _ in documented})
     assert all(doc for _, _, doc in documented)
+
+
+def test_the_metrics_endpoint_listens_on_loopback_unless_an_address_is_given():
+    assert Settings.from_env({"NEWSWATCH_METRICS_PORT": "9100"}).metrics_addr == "127.0.0.1"
+    assert Settings.from_env({"NEWSWATCH_METRICS_ADDR": " 0.0.0.0 "}).metrics_addr == "0.0.0.0"
+    assert Settings.from_env({"NEWSWATCH_METRICS_ADDR": "::1"}).metrics_addr == "::1"
+    with pytest.raises(ConfigError, match=r"^NEWSWATCH_METRICS_ADDR: 'metrics.internal' is not an IP address"):
+        Settings.from_env({"NEWSWATCH_METRICS_ADDR": "metrics.internal"})
+
+
+def test_by_default_redis_never_hands_a_task_a_live_worker_still_holds_to_another_worker():
+    from workers.app import safe_visibility_timeout
+
+    settings = Settings.from_env({})
+    assert settings.visibility_timeout > safe_visibility_timeout(settings)
+    slower = Settings.from_env({"NEWSWATCH_EXTRACT_TIME_LIMIT": "20m"})
+    assert safe_visibility_timeout(slower) == 20 * 60 + 30  # a longer task limit needs a longer timeout

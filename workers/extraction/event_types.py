@@ -123,8 +123,8 @@ def type_scores(sentences: Iterable[Sentence]) -> tuple[dict[str, float], dict[s
         best_sentence.setdefault("armed_assault", generic_sentence)  # type: ignore[arg-type]
     if not scores:
         return {}, {}
-    # An explosion with attack words around it was a bomb; without them, an accident.
-    if deliberate >= 2.0 and scores.get("explosion"):
+    # An explosion with attack words around it, or a bomb named, was a bomb; without them, an accident.
+    if (deliberate >= 2.0 or scores.get("bombing", 0.0) >= 1.0) and scores.get("explosion"):
         scores["bombing"] += scores.pop("explosion")
         best_sentence.setdefault("bombing", best_sentence.get("explosion", (0.0, None)))  # type: ignore[arg-type]
     # "accident" alone is the weakest word: it only decides when nothing more specific is said.

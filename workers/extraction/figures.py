@@ -215,9 +215,11 @@ def victims_figure(field: str, counted: VictimCount) -> Figure | None:
 
 
 # Hand weights, until `python -m workers.extraction.train` fits them (models/figure.*.json).
+# Hand weights: the fallback when no trained file ships, and the sign each trained weight keeps
+# (features left out, such as the kind of phrase, may learn either sign).
 _HAND = {
-    "figure": 1.0, "none": 0.5, "in_title": 0.6, "lead": 0.5, "first": 0.8, "weak": -0.9,
-    "qualifier": 0.1, "agree": 0.3, "kind_victims": 0.2, "none_candidates": -0.6,
+    "figure": 1.0, "none": 0.5, "in_title": 0.6, "lead": 0.5, "first": 0.8, "weak": -0.9, "index": -0.2,
+    "qualifier": 0.1, "agree": 0.3, "attributed": 0.1, "none_candidates": -0.6, "victims_below_stated": -0.5,
 }
 RANKERS: dict[str, Ranker[int | None]] = {field: Ranker(f"figure.{field}", _HAND) for field in ("killed", "injured")}
 
@@ -239,6 +241,9 @@ def _features(figure: Figure, usable: list[Figure]) -> dict[str, float]:
         "largest": float(all(figure.value >= f.value for f in usable)),
         "agree": float(min(same, 3)),
         "attributed": float(figure.attribution is not None),
+        # A stated toll counts the victims the article goes on to describe: three named of seven dead.
+        "victims_below_stated": float(figure.kind == "victims" and any(
+            f.kind != "victims" and f.value > figure.value for f in usable)),
     }
 
 

@@ -111,17 +111,25 @@ def model(name: str, hand: Mapping[str, float], hand_bias: float = 0.0) -> Linea
     return LinearModel(name, dict(weights), bias, trained=True)
 
 
-class Ranker(Generic[T]):
-    """Chooses one candidate of a decision ("which figure is the death toll?")."""
+# Every decision's hand weights by model name: the trainer keeps each trained weight on the side of
+# zero its hand weight is on (a feature against an answer cannot be learned to speak for it).
+HAND_WEIGHTS: dict[str, dict[str, float]] = {}
 
+
+class _Decision:
     def __init__(self, name: str, hand: Mapping[str, float], hand_bias: float = 0.0) -> None:
         self.name = name
         self._hand = dict(hand)
         self._hand_bias = hand_bias
+        HAND_WEIGHTS[name] = self._hand
 
     @property
     def model(self) -> LinearModel:
         return model(self.name, self._hand, self._hand_bias)
+
+
+class Ranker(_Decision, Generic[T]):
+    """Chooses one candidate of a decision ("which figure is the death toll?")."""
 
     def ranked(self, candidates: Sequence[Candidate[T]], **context: Any) -> list[tuple[float, Candidate[T]]]:
         """Candidates best first, each with its score; ties keep the rules' order."""
@@ -136,17 +144,8 @@ class Ranker(Generic[T]):
         return ranked[0][1] if ranked else None
 
 
-class Classifier:
+class Classifier(_Decision):
     """A yes/no decision ("is this article mainly about an incident?") as a probability."""
-
-    def __init__(self, name: str, hand: Mapping[str, float], hand_bias: float = 0.0) -> None:
-        self.name = name
-        self._hand = dict(hand)
-        self._hand_bias = hand_bias
-
-    @property
-    def model(self) -> LinearModel:
-        return model(self.name, self._hand, self._hand_bias)
 
     def probability(self, features: Mapping[str, float], **context: Any) -> float:
         record(self.name, [Candidate(True, features)], **context)

@@ -18,7 +18,7 @@ _UNITS = {
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
-# Vague quantities: LABELS.md accepts these readings when no number is given, so they are kept
+# Vague quantities: docs/labelling.md accepts these readings when no number is given, so they are kept
 # as a value marked vague and used only when nothing exact is said.
 VAGUE = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2000}
 _DOZEN = {"a dozen": 12, "dozen": 12, "half a dozen": 6, "two dozen": 24, "three dozen": 36}

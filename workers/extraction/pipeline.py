@@ -2,7 +2,7 @@
 
 `extract_articles(articles)` takes article dicts ({"id","title","text","published","url"}, any of
 them missing) and returns, for each, the list of INCIDENT dicts of the `newswatch extract`
-contract (design.md): the main incident first, with "primary": true; [] when there is none.
+contract (docs/contracts.md): the main incident first, with "primary": true; [] when there is none.
 
 spaCy is loaded once per process with only what the rules read: sentences (the rule-based
 `sentencizer` instead of the parser) and named entities, plus an EntityRuler that knows armed groups.
@@ -152,6 +152,33 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     return incidents
 
 
+_SUSPECT = re.compile(r"\b(?:suspect|suspected|gunman|shooter|attacker|bomber|driver|assailant|charged|arrested|"
+                      r"accused|identified\s+(?:him|her)?\s*as|custody|wanted)\b", re.IGNORECASE)
+
+
+def _people(article: _Article, context: list[Sentence], counted: victims.VictimCount) -> list[str]:
+    """The people the incident is about, for telling incidents apart: its named victims, and the
+    named in sentences about a suspect."""
+    people = list(counted.names)
+    for sentence in context:
+        if _SUSPECT.search(sentence.text):
+            source = article.title if sentence.source == "title" else None
+            for start, end in article.names.get(segments.key(sentence), []):
+                local = sentence.text[start - sentence.start:end - sentence.start] if source is None else \
+                    source[start:end]
+                if local and local not in people:
+                    people.append(local)
+    return people[:6]
+
+
+def _venue(mentions: list[places.PlaceMention], event_sentences: set[segments.Key]) -> str | None:
+    """A named site where it happened ("Sandilands tram stop", "the Pulse nightclub"), if any."""
+    for mention in mentions:
+        if mention.label in ("SITE", "FAC") and segments.key(mention.sentence) in event_sentences:
+            return mention.text
+    return None
+
+
 def _incident(article: _Article, split: segments.Segmentation, told: list[Sentence], context: list[Sentence],
               primary: bool) -> dict[str, Any] | None:
     """One incident from the sentences that tell it (`told`) and those that may place it (`context`)."""
@@ -215,6 +242,8 @@ def _incident(article: _Article, split: segments.Segmentation, told: list[Senten
         "injured_attribution": injured.attribution if injured else None,
         "no_claim": claim.no_claim and not claim.claimed_by,
         "places": list(located.places),
+        "people": _people(article, context, counted),
+        "venue": _venue(mentions, event_sentences),
         "historical": historical,
         "confidence": round(verdict.probability, 3),
     }
@@ -301,7 +330,3 @@ def extract_articles(articles: Iterable[Any]) -> list[list[dict[str, Any]]]:
         with learned.for_item(i):
             results[i] = analyse(title, text, published, docs[2 * n], docs[2 * n + 1])
     return results
-
-
-def extract_article(article: dict[str, Any]) -> list[dict[str, Any]]:
-    return extract_articles([article])[0]

@@ -95,6 +95,12 @@ def split(sentences: Sequence[Sentence], names: Names | None = None) -> Segmenta
             summed_up = True
             continue
         introduces = _introduces_victim(sentence, names.get(key(sentence), []))
+        if not roundup and sentence.index >= _LEAD and _ROUNDUP.search(sentence.text):
+            # "Two other boys were shot Sunday in separate shootings": the rest tells other incidents.
+            roundup = summed_up = result.roundup = True
+            current = []
+            segments.append(current)
+            victims_in_current = 0
         opens = bool(_OPENS.search(sentence.text)) or (roundup and summed_up and introduces and victims_in_current > 0)
         if opens and any(s.source == "text" and key(s) not in result.totals for s in current):
             current = []

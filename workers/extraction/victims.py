@@ -54,6 +54,10 @@ _SUBJECT_KILLED = re.compile(
     rf"{_LEAD_IN}(?:{_BE}\s+{_ADV}(?:shot\s+and\s+killed|shot\s+dead|shot\s+to\s+death|"
     rf"stabbed\s+to\s+death|beaten\s+to\s+death|killed|murdered|slain|fatally\s+\w+|found\s+(?:shot\s+)?dead|"
     rf"found\s+shot\s+to\s+death|pronounced\s+dead|declared\s+dead|dead|deceased|killed)|"
+    rf"(?:killed|slain|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death|fatally\s+(?:shot|stabbed|wounded|struck|injured))"
+    rf"\s+(?:in|when|during|by|on|at|after|as|while|inside|outside|near)\b|"
+    rf"{_BE}\s+{_ADV}(?:shot|stabbed|wounded|hit|struck|injured|hurt)\b[^.;]{{0,80}}?\b(?:and|but)\s+(?:later\s+|then\s+)?"
+    rf"(?:died|succumbed|was\s+pronounced\s+dead|did\s+not\s+survive)|"
     rf"{_ADV}(?:(?:has|have|had)\s+)?(?:died|dies|succumbed|did\s+not\s+survive|didn.t\s+survive|lay\s+dead|was\s+dead))\b",
     re.IGNORECASE,
 )
@@ -65,7 +69,7 @@ _SUBJECT_HARMED = re.compile(
     rf"{_ADV}(?:showed\s+up|arrived|walked\s+into|went|drove\s+(?:himself|herself|themselves))\s+(?:\w+\s+){{0,3}}?"
     rf"(?:hospital|medical\s+cent(?:er|re)|emergency\s+room)|"
     rf"{_ADV}(?:accidentally\s+)?shot\s+(?:himself|herself|themselves)|{_ADV}(?:is|was)\s+recovering|"
-    rf"{_ADV}underwent\s+surgery)\b",
+    rf"{_ADV}underwent\s+surgery|(?:wounded|injured|hurt)\s+(?:in|when|during|by|on|at|after|as|while)\b)\b",
     re.IGNORECASE,
 )
 # What was done to the person named next (the mention is its object): "fatally shot a man".
@@ -78,7 +82,7 @@ _OBJECT_HARMED = re.compile(
     r"\b(?:shot|wounded|injured|struck|hit|stabbed|shooting\s+of|found|left)\s*$", re.IGNORECASE)
 # After an object: "found Brian Freeman dead", "left a man dead", "shot a man in the leg".
 _AFTER_OBJECT_KILLED = re.compile(
-    r"^\s*(?:,[^,]{0,40},\s*)?(?:dead|lying\s+dead|shot\s+to\s+death|unresponsive\s+and\s+dead)\b", re.IGNORECASE)
+    r"^\s*(?:,[^,]{0,40},\s*)?(?:dead|lying\s+dead|(?:shot\s+)?to\s+death|unresponsive\s+and\s+dead)\b", re.IGNORECASE)
 _AFTER_OBJECT_HARMED = re.compile(
     r"^\s*(?:,[^,]{0,40},\s*)?(?:(?:\w+\s+){0,3}?(?:suffering|with|who\s+had\s+been\s+shot)\s+(?:\w+\s+){0,4}?"
     r"(?:gunshot|stab|bullet)\s+wounds?|in\s+the\s+\w+|multiple\s+times|(?:once|twice|\w+\s+times)\b|"
@@ -117,6 +121,7 @@ class VictimCount:
     victims: int                       # distinct victims followed
     killed_sentence: Sentence | None
     injured_sentence: Sentence | None
+    names: tuple[str, ...] = ()        # the victims the article names
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,7 @@ class _Mention:
     end: int
     kind: str                 # "one" (indefinite), "the" (definite), "group", "pronoun", "name"
     count: int = 1
+    definite: bool = False    # "both victims", "the two men": people already told of
     gender: str | None = None
     age: str | None = None
     name: str | None = None
@@ -149,13 +155,15 @@ def mentions(sentence: Sentence, names: Sequence[tuple[int, int]]) -> list[_Ment
     for start, end in names:
         a, b = start - sentence.start, end - sentence.start
         if 0 <= a < b <= len(text):
-            found.append(_Mention(a, b, "name", name=" ".join(text[a:b].lower().split()), text=text[a:b]))
+            found.append(_Mention(a, b, "name", name=" ".join(text[a:b].split()), text=text[a:b]))
     for match in _GROUP.finditer(text):
         num = match.group("num").lower()
         quantity = parse_number(num) if num != "both" else None
         count = 2 if num == "both" else quantity.value if quantity and not quantity.vague else 0
         if count > 1 and count < 200 and free(*match.span()):
-            found.append(_Mention(match.start(), match.end(), "group", count=count, text=match.group(0)))
+            definite = num == "both" or bool(re.search(r"\b(?:the|all|these|those)\s+$", text[:match.start()], re.I))
+            found.append(_Mention(match.start(), match.end(), "group", count=count, definite=definite,
+                                  text=match.group(0)))
     for match in _ONE.finditer(text):
         if not free(*match.span()) or _ORDINAL.search(match.group(0)):
             continue  # "a 12th victim" counts a running total, not one more person here
@@ -201,6 +209,7 @@ def state_of(text: str, mention: _Mention) -> str | None:
 
 
 _LISTABLE = ("name", "the", "one")
+_MEMBER = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|among\s+the\s+\w+\s+(?:was|were))\s*$", re.I)
 _IDENTIFIED = re.compile(r"\b(?:identified\s+(?:him|her|the\s+\w+\s+)?as|named\s+as|victim(?:\s+was)?,?)\s*"
                          r"(?:\d+-year-old\s+)?$", re.IGNORECASE)
 # What may stand between people listed together: ages, hometowns, "and", "his wife,".
@@ -229,20 +238,25 @@ def _compatible(victim: Victim, mention: _Mention) -> bool:
     return not (mention.age and victim.age and mention.age != victim.age)
 
 
-def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence) -> Victim | None:
+def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence, state: str | None = None) -> Victim | None:
     """The victim a mention refers back to, if any."""
     if mention.kind == "name":
         # "Princess White ... White was pronounced dead": a full name, or a surname alone.
         for victim in reversed(victims):
-            if victim.name and mention.name and (victim.name == mention.name or (
-                    " " not in mention.name and victim.name.split()[-1] == mention.name)):
+            if victim.name and mention.name and (victim.name.lower() == mention.name.lower() or (
+                    " " not in mention.name and victim.name.split()[-1].lower() == mention.name.lower())):
                 return victim
         unnamed = [v for v in victims if v.name is None and v.count == 1]
-        return unnamed[-1] if len(unnamed) == 1 else None
+        if len(unnamed) == 1:
+            return unnamed[0]
+        same = [v for v in unnamed if bool(v.killed) == (state == "killed")]
+        return same[0] if len(same) == 1 else None
     if mention.kind == "group":
         for victim in reversed(victims):
             if victim.count == mention.count:
                 return victim
+        if mention.definite and victims and sum(v.count for v in victims) >= mention.count:
+            return victims[0]  # "both victims were shot in the head": the two already named
         return None
     groups = [v for v in victims if v.count > 1]
     if mention.kind == "another":
@@ -286,7 +300,9 @@ def count_victims(sentences: Iterable[Sentence],
         for mention, state in zip(found, _states(sentence.text, found), strict=True):
             if _ELSEWHERE.search(sentence.text[max(0, mention.start - 80):mention.start]):
                 continue  # "the deadliest since 2015, when 30 people died": another incident's victims
-            victim = _refer(victims, mention, sentence)
+            if _MEMBER.search(sentence.text[max(0, mention.start - 30):mention.start]) and victims:
+                continue  # "three people, including a 79-year-old woman": one of those already counted
+            victim = _refer(victims, mention, sentence, state)
             if state is None:
                 if (victim is not None and mention.kind == "name" and victim.name is None
                         and _IDENTIFIED.search(sentence.text[max(0, mention.start - 40):mention.start])):
@@ -315,4 +331,5 @@ def count_victims(sentences: Iterable[Sentence],
                         killed_sentence = killed_sentence or sentence
     killed = sum(v.killed for v in victims)
     injured = sum(v.count - v.killed for v in victims)
-    return VictimCount(killed, injured, len(victims), killed_sentence, injured_sentence)
+    named = tuple(dict.fromkeys(v.name for v in victims if v.name))
+    return VictimCount(killed, injured, len(victims), killed_sentence, injured_sentence, named)

@@ -1,6 +1,6 @@
 """The version policy: what a report changes in an incident, and whether that is a new version.
 
-Pure functions over plain values. The rules (design.md, "Figures and versions"):
+Pure functions over plain values. The rules (docs/figures-and-versions.md):
 - A figure (killed, injured) stands while no NEWER report (by its article's publish time) gives
   another; a report published earlier but processed later only widens the range seen (min, max).
   Two reports published at the same moment: the higher figure stands, so the outcome does not

@@ -121,6 +121,7 @@ def event_types() -> dict[str, EventType]:
 class Casualties:
     killed: str           # an alternation (no groups) of phrases saying people died
     injured: str          # ... were injured
+    taken: str            # ... were kidnapped or held hostage
     harm: re.Pattern[str]             # any sign of harm
     headline_harm: re.Pattern[str]    # a count of harm in a headline
     person: str           # nouns for one person
@@ -145,6 +146,7 @@ def casualties() -> Casualties:
     return Casualties(
         killed=section("killed"),
         injured=section("injured"),
+        taken=section("taken"),
         harm=compile_words(data["harm"]["words"]),
         headline_harm=compile_words(data["harm"]["headline"]),
         person=alternation([_phrase(w) for w in victims["singular"]]),
