@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import secrets
 import statistics
 import subprocess
@@ -179,6 +180,14 @@ def _pages_process(base: str, pages: int, ready: Any, stop: Any, counts: Any) ->
     asyncio.run(_open_pages(base, pages, ready, stop, counts))
 
 
+def _place(round_no: int, i: int) -> str:
+    """A made-up town name of its own for each report: no two reports share a linking key, so every
+    round resolves against a register of the same shape (no drift from round to round)."""
+    syllables = ("ka", "lo", "mi", "ru", "te", "za", "no", "vi", "she", "do")
+    n = round_no * 10_000 + i
+    return "".join(syllables[int(d)] for d in f"{n:06d}").capitalize() + "ville"
+
+
 def _new_reports(url: str, k: int, round_no: int) -> list[int]:
     """`k` reports of new incidents in made-up countries the seeded data never uses, other ones each
     round so that every round resolves against the same register (each is one new version,
@@ -187,10 +196,11 @@ def _new_reports(url: str, k: int, round_no: int) -> list[int]:
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
         for i in range(k):
             url_ = f"https://bench.example/new/{round_no}/{i}"
+            place = _place(round_no, i)
             article = one(conn.execute(
                 """INSERT INTO articles (url, url_key, title, text, published_at, status, revision)
                    VALUES (%s, %s, %s, %s, now(), 'extracted', 1) RETURNING id""",
-                (url_, url_, f"Blast in Place {round_no}-{i}", f"A blast in Place {round_no}-{i} killed {i % 30 + 1}.")
+                (url_, url_, f"Blast in {place}", f"A blast in {place} killed {i % 30 + 1}.")
             ))["id"]
             facts = {"evidence": [{"field": "killed", "quote": f"killed {i % 30 + 1}", "start": 0, "end": 8}]}
             ids.append(one(conn.execute(
@@ -198,12 +208,13 @@ def _new_reports(url: str, k: int, round_no: int) -> list[int]:
                        occurred_on, killed, injured, published_at, facts)
                    VALUES (%s, 1, 'attack', 'bombing', %s, %s, current_date - %s, %s, %s, now(), %s)
                    RETURNING id""",
-                (article, f"Place {round_no}-{i}", f"{chr(81 + round_no)}{chr(65 + i % 26)}", i % 200,
+                (article, place, f"{chr(81 + round_no)}{chr(65 + i % 26)}", i % 200,
                  i % 30 + 1, i % 50, Jsonb(facts))))["id"])
     return ids
 
 
-def worker_round(url: str, env: dict[str, str], k: int, round_no: int) -> float:
+def worker_round(url: str, env: dict[str, str], k: int, round_no: int) -> tuple[float, float]:
+    """(reports resolved a second, CPU seconds the worker used, start-up included)."""
     from workers.app import send_resolve
 
     ids = _new_reports(url, k, round_no)
@@ -220,7 +231,12 @@ def worker_round(url: str, env: dict[str, str], k: int, round_no: int) -> float:
                                                  max(resolved_at) AS last FROM reports WHERE id = ANY(%s)""",
                                        (ids,)))
                 if row["done"] == len(ids):
-                    return (len(ids) - 1) / (row["last"] - row["first"]).total_seconds()
+                    rate = (len(ids) - 1) / (row["last"] - row["first"]).total_seconds()
+                    worker.terminate()
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    worker.wait(timeout=60)  # its pool process is waited for by it, so it is counted too
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    return rate, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
                 time.sleep(0.5)
         raise RuntimeError(f"the worker did not finish the round in time; its log: {log.name}")
     finally:
@@ -247,7 +263,7 @@ def worker_with_and_without_pages(url: str, env: dict[str, str], base: str, web_
             ready.wait(30)
         cpu_before = cpu_seconds(web_pid)
         client_cpu_before = cpu_seconds(clients.pid) if clients and clients.pid else 0.0
-        rate = worker_round(url, env, k, round_no)
+        rate, worker_cpu = worker_round(url, env, k, round_no)
         time.sleep(1.5)  # the last batch reaches the pages
         web_cpu = cpu_seconds(web_pid) - cpu_before
         client_cpu = cpu_seconds(clients.pid) - client_cpu_before if clients and clients.pid else 0.0
@@ -258,7 +274,7 @@ def worker_with_and_without_pages(url: str, env: dict[str, str], base: str, web_
         seen = (f", pages' client CPU {client_cpu:5.2f}s, upserts per page {min(counts[:])}-{max(counts[:])}"
                 if with_pages else "")
         print(f"  round {round_no + 1}: {'with' if with_pages else 'no  '} {pages if with_pages else 0:3d} live pages: "
-              f"{rate:6.1f} reports/s, web CPU {web_cpu:5.2f}s{seen}")
+              f"{rate:6.1f} reports/s, worker CPU {worker_cpu:5.2f}s, web CPU {web_cpu:5.2f}s{seen}")
     base_rate, page_rate = statistics.mean(results[False]), statistics.mean(results[True])
     print(f"  mean: {base_rate:.1f}/s without, {page_rate:.1f}/s with {pages} pages: ratio {page_rate / base_rate:.3f}")
 
