@@ -72,7 +72,8 @@ SELECT r.incident_id,
        r.copy_of         AS copy_of_report,
        r.resolution,
        r.claimed_by,
-       a.title
+       a.title,
+       r.resolved_at     AS linked_at       -- when the report joined the incident (incidents_as_of)
 FROM reports r
 JOIN articles a ON a.id = r.article_id
 WHERE r.incident_id IS NOT NULL;
