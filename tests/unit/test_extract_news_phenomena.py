@@ -27,6 +27,9 @@ def main_incident(title: str, text: str, published: str = "2017-06-12T09:00:00Z"
     ("Cargo ship strikes bridge in Baltimore harbour",
      "A cargo ship struck a pier of the Harbour Bridge early on Tuesday. Two workers on the bridge were killed.",
      "maritime"),
+    ("Bus plunges into ravine in the Andes",
+     "A bus carrying 57 passengers plunged 100 metres into a ravine in southern Peru on Sunday, killing at least "
+     "24 people, police said.", "road_crash"),
     ("Van mows down pedestrians on busy avenue",
      "A man drove a rented van onto the pavement of Queen Street in Toronto, mowing down pedestrians. Ten "
      "people were killed and 15 injured.", "vehicle_ramming"),

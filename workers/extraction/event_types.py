@@ -39,6 +39,8 @@ _AFTER_ATTACK = re.compile(
     r"(?:attack|raid|assault)", re.IGNORECASE)
 _HARMED = f"{lexicon.casualties().killed}|{lexicon.casualties().injured}"
 _VICTIMS = re.compile(rf"\b(?:{_HARMED})\b", re.IGNORECASE)
+_CRASH_VERBS = re.compile(r"\b(?:crash|plung|overturn|collid|veer|skidd?|flipp?|careen|derail|ran\s+off|went\s+off)\w*",
+                          re.IGNORECASE)
 _TOLL = re.compile(r"\b(?:death\s+)?toll\b(?!-free|\s+(?:road|booth|plaza|bridge|charge|free|on))", re.IGNORECASE)
 _GENERIC_CRASH = re.compile(rf"\b(?:crash(?:ed|es)?|overturned|collided|collision|plunged|{_HARMED})\b", re.IGNORECASE)
 
@@ -47,8 +49,11 @@ _BOMB_VERBS = {"bomb", "bombs", "bombed"}
 
 
 def names_any_event(text: str) -> bool:
-    """Does the text name an incident of any kind (a trigger of a type, or a generic word)?"""
-    return bool(_GENERIC_EVENT.search(text)) or any(kind.find(text) for kind in TYPES.values())
+    """Does the text name an incident of any kind: a trigger of a type, a generic word, or a
+    vehicle that crashed ("a bus carrying 57 passengers plunged into a ravine")?"""
+    if _GENERIC_EVENT.search(text) or any(kind.find(text) for kind in TYPES.values()):
+        return True
+    return bool(_CRASH_VERBS.search(text)) and any(vehicle.search(text) for vehicle in _CRASHES.values())
 
 
 @dataclass(frozen=True)
