@@ -39,6 +39,8 @@ _AFTER_ATTACK = re.compile(
     r"(?:attack|raid|assault)", re.IGNORECASE)
 _HARMED = f"{lexicon.casualties().killed}|{lexicon.casualties().injured}"
 _VICTIMS = re.compile(rf"\b(?:{_HARMED})\b", re.IGNORECASE)
+_TAKEN = re.compile(rf"\b(?:{lexicon.casualties().taken})\b", re.IGNORECASE)
+_HARMED_OR_TAKEN = re.compile(rf"\b(?:{_HARMED}|{lexicon.casualties().taken})\b", re.IGNORECASE)
 _CRASH_VERBS = re.compile(r"\b(?:crash|plung|overturn|collid|veer|skidd?|flipp?|careen|derail|ran\s+off|went\s+off)\w*",
                           re.IGNORECASE)
 _TOLL = re.compile(r"\b(?:death\s+)?toll\b(?!-free|\s+(?:road|booth|plaza|bridge|charge|free|on))", re.IGNORECASE)
@@ -76,6 +78,7 @@ def sentence_weight(sentence: Sentence) -> float:
 
 # Hand weights: the fallback when no trained file ships, and the sign each trained weight keeps.
 _HAND = {"top": 2.0, "share": 1.0, "first_named": 0.3, "headline": 0.5, "with_harm": 0.5, "with_harm_lead": 0.3,
+         "own_harm": 0.5,
          "cue_only": -0.5, "vehicle_only": -0.3}
 RANKER: Ranker[str] = Ranker("event_type", _HAND)
 
@@ -100,12 +103,13 @@ def classify(sentences: Iterable[Sentence], primary: bool | None = None) -> Even
     lead = [s for s in sentences if s.source == "title" or s.index < 3]
     lead_scores = type_scores(lead)[0] if lead else {}
     lead_total = sum(lead_scores.values()) or 1.0
-    harmed = [s for s in sentences if _VICTIMS.search(s.text)]
+    harmed = [s for s in sentences if _HARMED_OR_TAKEN.search(s.text)]
     candidates: list[Candidate[str]] = []
     # On a tie the event named first wins: a story tells what happened before what came of it.
     for kind in sorted(scores, key=lambda k: (-round(scores[k], 6), order.get(k, len(order)))):
         with_harm = sum(1 for s in harmed if names_type(kind, s.text))
         named = any(TYPES[kind].find(s.text) for s in sentences)
+        own_harm = _TAKEN if kind == "kidnapping" else _VICTIMS
         candidates.append(Candidate(kind, {
             "top": float(scores[kind] >= top),
             "share": scores[kind] / total,
@@ -114,6 +118,9 @@ def classify(sentences: Iterable[Sentence], primary: bool | None = None) -> Even
             "headline": float(any(names_type(kind, s.text) for s in head)),
             "with_harm": min(with_harm, 3) / 3,
             "with_harm_lead": float(any(names_type(kind, s.text) for s in harmed if s in lead)),
+            # The harm this kind of event does, beside it: people taken for a kidnapping, hurt or
+            # killed for the others ("stormed the offices and abducted two women": a kidnapping).
+            "own_harm": float(any(names_type(kind, s.text) and own_harm.search(s.text) for s in sentences)),
             "cue_only": float(not named and kind not in _CRASHES and kind != "armed_assault"),
             "vehicle_only": float(not named and kind in _CRASHES),
         }))
