@@ -157,3 +157,8 @@ def test_a_headline_figure_keeps_the_qualifier_the_text_gives_it():
         "At least 14 people were killed and 32 wounded when the bomb went off.")
     killed = choose(find_figures(sentences), "killed", count_victims(sentences))
     assert killed is not None and (killed.value, killed.quantity.qualifier) == (14, "at_least")
+
+
+def test_wounds_counted_are_not_people_counted():
+    text = "Officers found a man in the lot. He suffered one gunshot wound to the neck and later died."
+    assert figures_of(text) == (1, None)

@@ -111,3 +111,7 @@ def test_more_ways_local_news_describes_a_victim(text, killed, injured):
 
     names = {("text", 0): [m.span() for m in re.finditer(r"Ray Dunn|Lee Park", text)]}
     assert counted(text, names) == (killed, injured)
+
+
+def test_a_man_who_fatally_shot_himself_is_killed():
+    assert counted("Police tracked her to the home of a 35-year-old man who fatally shot himself.") == (1, 0)

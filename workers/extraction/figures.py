@@ -118,6 +118,7 @@ class Figure:
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_COUNTS_WOUNDS = re.compile(r"(?:gunshot\s+|stab\s+|bullet\s+)?(?:wounds?|injur(?:y|ies))", re.IGNORECASE)
 _PEOPLE_AFTER = re.compile(rf"\s+(?:{_WORDS.people})\b", re.IGNORECASE)
 
 
@@ -206,6 +207,9 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
                 if second:
                     quantity = Quantity(quantity.value + second.value, quantity.qualifier)
             field = "killed" if found.group("killed") else "injured"
+            if _COUNTS_WOUNDS.fullmatch(found.group("injured") or "") and not re.search(
+                    rf"\b(?:{_PEOPLE})\b", found.group("gap") or "", re.IGNORECASE):
+                continue  # "he suffered one gunshot wound": wounds counted, not people
             add(field, quantity, found.start(), found.end(), weak=bool(found.group("shot")),
                 num_span=(found.start("num"), found.end("plus") if found.group("plus") else found.end("num")))
     return figures

@@ -59,6 +59,7 @@ _SUBJECT_KILLED = re.compile(
     rf"{_LEAD_IN}(?:{_BE}\s+{_ADV}(?:shot\s+and\s+killed|shot\s+dead|shot\s+to\s+death|"
     rf"stabbed\s+to\s+death|beaten\s+to\s+death|killed|murdered|slain|fatally\s+\w+|found\s+(?:shot\s+)?dead|"
     rf"found\s+shot\s+to\s+death|pronounced\s+dead|declared\s+dead|dead|deceased|killed)|"
+    rf"(?:fatally\s+shot|shot\s+and\s+killed|killed)\s+(?:himself|herself|themselves)|took\s+(?:his|her|their)\s+own\s+li(?:fe|ves)|"
     rf"(?:killed|slain|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death|fatally\s+(?:shot|stabbed|wounded|struck|injured))"
     rf"\s+(?:in|when|during|by|on|at|after|as|while|inside|outside|near)\b|"
     rf"{_BE}\s+{_ADV}(?:shot|stabbed|wounded|hit|struck|injured|hurt)\b[^.;]{{0,80}}?\b(?:and|but)\s+(?:later\s+|then\s+)?"
