@@ -107,6 +107,7 @@ _MALE = re.compile(r"\b(?:man|boy|male|father|son|husband|brother|grandfather|bo
                    re.IGNORECASE)
 _FEMALE = re.compile(r"\b(?:woman|girl|female|mother|daughter|wife|sister|grandmother|girlfriend|she|her)\b",
                      re.IGNORECASE)
+_NAME_CLAUSE_END = re.compile(r"[;:]|\.\s|\s[-–—]{1,2}\s|\s+but\s+|\s+while\s+")
 _CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:and|but|while|police|officers|according)\b|\s+but\s+|\s+while\s+")
 
 
@@ -200,7 +201,8 @@ def mentions(sentence: Sentence, names: Sequence[tuple[int, int]]) -> list[_Ment
 def state_of(text: str, mention: _Mention) -> str | None:
     """'killed', 'harmed' or None: what the sentence says happened to this person."""
     after = text[mention.end:mention.end + 160]
-    clause = _CLAUSE_END.split(after, maxsplit=1)[0] if mention.kind != "name" else after[:160]
+    # A name's clause runs through its appositions ("A, 62, and B, 63, died"), not past a dateline dash.
+    clause = (_CLAUSE_END if mention.kind != "name" else _NAME_CLAUSE_END).split(after, maxsplit=1)[0]
     before = text[max(0, mention.start - 60):mention.start]
     negated_before = bool(re.search(r"\b(?:not|no|never)\s+\w*\s*$", before, re.IGNORECASE))
     # (A negated predicate, "was not hurt", does not match the patterns: no check needed after.)
