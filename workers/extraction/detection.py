@@ -41,7 +41,7 @@ _HAND = {
     "lead_told_with_harm": 0.5, "told_with_harm": 0.5, "lead_victims": 1.0, "lead_victims_killed": 0.2,
     "no_harm": -2.5, "aspect_headline": -2.5, "natural_death": -3.0, "sport_headline": -2.0, "sport_lead": -1.0,
     "old_year": -0.5, "old_year_legal": -3.0, "figurative_headline": -1.5, "headline_trigger_only_later": -1.0,
-    "title_silent": -1.0, "title_silent_lead_tells": 0.5,
+    "title_silent": -1.0, "title_silent_lead_tells": 0.5, "type_sentences": 0.3, "figure_anywhere": 0.3,
 }
 CLASSIFIER = Classifier("detection", _HAND, hand_bias=-2.5)
 
@@ -115,6 +115,9 @@ def features(sentences: Sequence[Sentence], event: event_types.EventGuess, found
         "lead_harmed": float(any(_HARMED.search(s.text) for s in opening)),
         "lead_told_with_harm": float(min(2, sum(1 for s in told_with_harm if s in opening))),
         "told_with_harm": float(bool(told_with_harm)),
+        # An aftermath story keeps coming back to its event, and gives its toll somewhere.
+        "type_sentences": min(5, sum(1 for s in sentences if event_types.names_type(event.event_type, s.text))) / 5,
+        "figure_anywhere": float(any(f.excluded is None and not f.quantity.vague for f in found)),
         "figurative_headline": float(bool(_FIGURATIVE.search(head_text))),
         "lead_victims": float(lead_counted.victims > 0),
         "lead_victims_killed": float(lead_counted.killed > 0),
