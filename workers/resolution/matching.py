@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
+from workers.extraction.event_types import CATEGORY
 from workers.extraction.learned import LinearModel
 from workers.resolution.material import Material, place_country
 from workers.resolution.regions import INSIDE, related
@@ -30,14 +31,10 @@ WINDOW_DAYS = 120         # candidates are sought this far either side of the re
 MIN_NAMES = 3             # fewer informative names than this: their share says little
 
 # Types a report of one event may be given by different outlets or by the extractor: every type of
-# its category, and these confusions across categories.
-CATEGORIES = {
-    "attack": ("bombing", "shooting", "stabbing", "vehicle_ramming", "arson", "armed_assault", "airstrike",
-               "kidnapping"),
-    "accident": ("air_crash", "rail_crash", "road_crash", "maritime", "explosion", "fire",
-                 "structural_collapse", "stampede", "other_accident"),
-    "disaster": ("earthquake", "flood", "storm", "landslide", "wildfire", "volcano", "tsunami", "extreme_weather"),
-}
+# its category (the taxonomy, docs/taxonomy.md, as extraction's lexicon defines it), and these
+# confusions across categories.
+CATEGORIES = {category: tuple(t for t, c in CATEGORY.items() if c == category)
+              for category in dict.fromkeys(CATEGORY.values())}
 CONFUSED = (
     ("vehicle_ramming", "road_crash"), ("bombing", "explosion"), ("airstrike", "explosion"),
     ("arson", "fire"), ("arson", "wildfire"), ("fire", "wildfire"), ("explosion", "fire"),
