@@ -150,3 +150,10 @@ def test_an_age_in_apposition_is_not_a_count_but_the_people_listed_are_counted()
 ])
 def test_phone_numbers_and_years_are_not_counts(text):
     assert [f.value for f in find_figures(split_sentences(text)) if f.excluded is None] == []
+
+
+def test_a_headline_figure_keeps_the_qualifier_the_text_gives_it():
+    sentences = split_sentences("Bomb kills 14 at market.") + split_sentences(
+        "At least 14 people were killed and 32 wounded when the bomb went off.")
+    killed = choose(find_figures(sentences), "killed", count_victims(sentences))
+    assert killed is not None and (killed.value, killed.quantity.qualifier) == (14, "at_least")

@@ -138,11 +138,16 @@ def vetoed(sentences: Sequence[Sentence], event: event_types.EventGuess, publish
     """Labelling rules that no weight may overturn (docs/labelling.md): a court story about an old
     crime is not the crime, and a story about something else that names the event only as its
     occasion ("Senate debates gun control after Las Vegas shooting") is not the event."""
-    head_text = " ".join(s.text for s in headline(sentences))
-    if _WORDS.headline_harm.search(head_text):
+    head = headline(sentences)
+    head_text = " ".join(s.text for s in head)
+    if _WORDS.headline_harm.search(head_text) and not _WORDS.no_harm.search(head_text):
         return None
     if old_year(sentences, published) is not None and _LEGAL.search(head_text):
         return "a court story about an old incident"
+    opening = lead(sentences)
+    if (any(_WORDS.no_harm.search(s.text) for s in head) and not any(_HARMED.search(_WORDS.no_harm.sub("", s.text))
+                                                                     for s in opening)):
+        return "a near miss: the headline says nobody was hurt"
     if _ASPECT.search(head_text):
         first = event_types.TYPES[event.event_type].find(head_text)
         if first and _OCCASION.search(head_text[max(0, first[0].start() - 60):first[0].start()]):

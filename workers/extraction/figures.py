@@ -282,6 +282,12 @@ def choose(figures: list[Figure], field: str, counted: VictimCount | None = None
     }))
     best = RANKERS[field].best(candidates, field=field, primary=primary)
     if best is not None and best.payload is not None:
-        return best.payload
+        chosen: Figure = best.payload
+        if not chosen.quantity.qualifier:
+            # A headline says "kills 14" where the text says "at least 14": keep the qualifier.
+            qualified = [f for f in exact if f.value == chosen.value and f.quantity.qualifier]
+            if qualified:
+                return qualified[0]
+        return chosen
     vague = [f for f in usable if f.quantity.vague]
     return vague[0] if vague and not exact else None
