@@ -39,17 +39,14 @@ def warm_up() -> None:
     objects every few thousand allocations (a pause of tens to hundreds of milliseconds inside a
     resolve, ops.bench.match) and touch their pages, unsharing them after the fork (the use
     gc.freeze is documented for)."""
-    import gc
-
+    from workers import resolve_task
     from workers.extraction import dates, places
     from workers.extraction.pipeline import get_nlp
-    from workers.resolution.material import place_country
 
     get_nlp()
     places.warm_up()
     dates.warm_up()
-    place_country("london")  # loads the gazetteer matching uses
-    gc.freeze()
+    resolve_task.warm_up()  # the gazetteer matching uses, then gc.freeze() over everything
 
 
 def _report_row(article_id: int, revision: int, ordinal: int, incident: dict[str, Any],

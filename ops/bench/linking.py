@@ -42,41 +42,21 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from ops.bench import corpus
+from ops.bench.linking_data import gold_events, published, report_row
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-# -- the labels ------------------------------------------------------------------------------------
-def published(value: str | None) -> datetime | None:
-    if not value or value == "None":
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def gold_events(labels: Mapping[str, dict[str, Any]]) -> dict[str, str]:
-    """Article id -> event key: clusters whose labelled (type, country, first place) agree are one."""
-    signature: dict[str, Counter[tuple[str, str, str]]] = defaultdict(Counter)
-    for label in labels.values():
-        incident = label["incident"]
-        if incident:
-            place = (incident.get("location") or ["?"])[0]
-            signature[str(label["cluster"])][(incident["event_type"], incident["country_code"], place)] += 1
-    event_of_cluster = {cluster: "/".join(c.most_common(1)[0][0]) for cluster, c in signature.items()}
-    return {aid: event_of_cluster[str(label["cluster"])] for aid, label in labels.items() if label["incident"]}
-
-
+# -- scoring ----------------------------------------------------------------------------------------
 def bcubed(predicted: Mapping[str, Any], gold: Mapping[str, Any]) -> tuple[float, float, float]:
     """B-cubed precision, recall, F1 of a clustering `predicted` against `gold` (same keys)."""
     items = list(gold)
@@ -127,17 +107,11 @@ def insert_article(conn: Any, article: dict[str, Any], status: str) -> int:
 def insert_report(conn: Any, article_id: int, incident: dict[str, Any], when: datetime | None,
                   ordinal: int) -> int:
     """A `reports` row from one INCIDENT of the extract contract, as the extract task writes it."""
-    day = incident.get("occurred_on")
-    row = conn.execute(
-        """INSERT INTO reports (article_id, revision, ordinal, is_primary, category, event_type, location,
-               country_code, occurred_on, killed, killed_qualifier, injured, injured_qualifier,
-               perpetrator, claimed_by, historical, published_at, facts)
-           VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
-        (article_id, ordinal, bool(incident.get("primary", ordinal == 0)), incident["category"],
-         incident["event_type"], incident.get("location"), incident.get("country_code"),
-         date.fromisoformat(day) if day else None, incident.get("killed"), incident.get("killed_qualifier"),
-         incident.get("injured"), incident.get("injured_qualifier"), incident.get("perpetrator"),
-         incident.get("claimed_by"), bool(incident.get("historical")), when, Jsonb(incident))).fetchone()
+    values = {**report_row(article_id, incident, when, ordinal), "revision": 1}
+    values["facts"] = Jsonb(values["facts"])
+    statement = sql.SQL("INSERT INTO reports ({}) VALUES ({}) RETURNING id").format(
+        sql.SQL(", ").join(map(sql.Identifier, values)), sql.SQL(", ").join(map(sql.Placeholder, values)))
+    row = conn.execute(statement, values).fetchone()
     return int(row["id"])
 
 
@@ -483,24 +457,9 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"database kept: {run.db_url}")
         return
 
-    name = f"newswatch_linking_{secrets.token_hex(3)}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        from db.migrate import migrate
-
-        with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
-            migrate(conn)
+    with throwaway_database(args.keep_db) as db_url:
         row_of = run_inprocess(db_url, articles, labels, use_gold=args.mode == "gold", one_country=args.one_country)
         report(evaluate(db_url, row_of, labels), f"{args.mode} ({args.order} order)")
-    finally:
-        if args.keep_db:
-            print(f"database kept: {db_url}")
-        else:
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 if __name__ == "__main__":
     main()

@@ -18,7 +18,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -81,10 +82,9 @@ class Labelled:
     pairable: bool = True                # False: its incident's identity is unknown (no GVA address)
 
 
-def dev_truth(labels: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Article id -> event key from the labels' facts (type, country, first place), by cluster."""
-    from collections import Counter, defaultdict
-
+def gold_events(labels: Mapping[str, dict[str, Any]]) -> dict[str, str]:
+    """Article id -> event key: clusters whose labelled (type, country, first place) agree are one
+    (the labels split one crash into "tram" and "tram victims" stories)."""
     signature: dict[str, Counter[tuple[str, str, str]]] = defaultdict(Counter)
     for label in labels.values():
         incident = label["incident"]
@@ -101,7 +101,7 @@ def load(kind: str) -> list[Labelled]:
     labels = {str(lab["id"]): lab for lab in corpus._load(f"{kind}_labels.jsonl")}
     found = extracted(f"{kind}_articles.jsonl")
     out = []
-    truth_of = dev_truth(labels) if kind == "dev" else {}
+    truth_of = gold_events(labels) if kind == "dev" else {}
     for article in articles:
         aid = str(article["id"])
         label = labels[aid]

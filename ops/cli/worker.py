@@ -172,13 +172,18 @@ def _fail_article(article_id: int, revision: int, died: int) -> None:
 
 
 def _warm_up(queues: list[str]) -> None:
-    """Load the extraction model before the pool forks, so the children share it."""
-    if "extract" not in queues:
-        return
-    from workers.extract_task import warm_up
+    """Load before the pool forks what each child would otherwise build for itself, so they share it:
+    the extraction model and patterns for `extract`, the place gazetteer for either queue."""
+    if "extract" in queues:
+        from workers.extract_task import warm_up
 
-    log.info("loading the extraction model before forking")
-    warm_up()
+        log.info("loading the extraction model before forking")
+        warm_up()
+    elif "resolve" in queues:
+        from workers.resolve_task import warm_up
+
+        log.info("loading the place gazetteer before forking")
+        warm_up()
 
 
 @click.command(name="worker")

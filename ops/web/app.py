@@ -124,7 +124,9 @@ def create_app(database_url: str, *, token: str | None = None, pool_max: int = 1
                                                "cursor": next_cursor}) if next_cursor else None,
                     older_page=bool(cursor))
 
-    async def incident_page(request: Request) -> Response:
+    async def incident(request: Request, path: str) -> Response | tuple[datetime | None, dict[str, Any]]:
+        """(as_of, detail) of the incident the request names, as it stood at ?as_of; for an id merged
+        into another, a redirect to `path` (a format with the live id) with the same query."""
         as_of = _as_of(request)
         wanted = request.path_params["incident_id"]
         async with pool.connection() as conn:
@@ -132,8 +134,14 @@ def create_app(database_url: str, *, token: str | None = None, pool_max: int = 1
             if found is None:
                 raise NotKnown(f"no incident #{wanted}" + (f" known at {as_of.isoformat()}" if as_of else ""))
             if found != wanted:
-                return RedirectResponse(_with_query(f"/incidents/{found}", dict(request.query_params)), 301)
-            detail = await queries.load_incident(conn, found, as_of)
+                return RedirectResponse(_with_query(path.format(found), dict(request.query_params)), 301)
+            return as_of, await queries.load_incident(conn, found, as_of)
+
+    async def incident_page(request: Request) -> Response:
+        loaded = await incident(request, "/incidents/{}")
+        if isinstance(loaded, Response):
+            return loaded
+        as_of, detail = loaded
         end = as_of or datetime.now(UTC)
         return page("incident.html", request, as_of=as_of, chart=chart.build(detail["versions"], end), **detail)
 
@@ -154,15 +162,10 @@ def create_app(database_url: str, *, token: str | None = None, pool_max: int = 1
                          "as_of": as_of})
 
     async def api_incident(request: Request) -> Response:
-        as_of = _as_of(request)
-        wanted = request.path_params["incident_id"]
-        async with pool.connection() as conn:
-            found = await queries.live_id(conn, wanted, as_of)
-            if found is None:
-                raise NotKnown(f"no incident #{wanted}" + (f" known at {as_of.isoformat()}" if as_of else ""))
-            if found != wanted:
-                return RedirectResponse(_with_query(f"/api/incidents/{found}", dict(request.query_params)), 301)
-            detail = await queries.load_incident(conn, found, as_of)
+        loaded = await incident(request, "/api/incidents/{}")
+        if isinstance(loaded, Response):
+            return loaded
+        _, detail = loaded
         versions = [{**v, "changed": v["changed_fields"]} for v in detail["versions"]]
         return ViewJSON({**detail["incident"], "versions": versions, "sources": detail["sources"]})
 

@@ -157,6 +157,18 @@ def test_a_city_and_its_province_agree_and_a_city_in_another_state_does_not():
     assert place_agreement(material(BAGHDAD, 6, location="Baghdad"), material(HILLA, 7)) == 0.0
 
 
+
+def test_a_us_city_lies_in_its_state_under_every_name_the_extractor_reads_it_by():
+    from workers.resolution.regions import INSIDE, OUTSIDE, containment
+
+    # "Saint Louis" and "Philly" are names the gazetteer reads as US cities; the state check uses
+    # the same readings, so the city is in Missouri (it once knew only "st louis" and said outside).
+    assert containment("missouri", "saint louis") == INSIDE
+    assert containment("pennsylvania", "philly") == INSIDE
+    assert containment("tennessee", "memphis") == INSIDE
+    assert containment("ohio", "memphis") == OUTSIDE
+
+
 def test_newsroom_boilerplate_gives_no_names():
     text = ("Copyright 2018 by WJXT News4Jax - All rights reserved. A man was shot on Pine Street. "
             "Stay with News4Jax for updates. Follow Jane Roe on Twitter @janeroe.")

@@ -130,3 +130,20 @@ def test_the_value_most_sources_give_wins_and_a_tie_goes_to_the_first_given():
     assert most_given(["shooting", "armed_assault", "armed_assault", None]) == "armed_assault"
     assert most_given(["shooting", "armed_assault"]) == "shooting"
     assert most_given([None, None]) is None
+
+
+def test_a_passing_mention_never_sets_the_current_toll_and_only_widens_the_range():
+    told = claim(5, killed=10).as_told(primary=False)
+    assert told.killed_as_of is None and told.injured_as_of is None
+    outcome = apply(started(killed=103), told)
+    assert outcome.state.killed == 103
+    assert (outcome.state.killed_min, outcome.state.killed_max) == (10, 103)
+
+
+def test_a_copy_speaks_as_of_its_original_so_a_newer_toll_is_not_overwritten():
+    newer = apply(started(killed=103, day=3), claim(5, killed=84)).state
+    # A re-crawl dated the 6th of the article of the 3rd still says 103, as of the 3rd.
+    told = claim(6, killed=103).as_told(primary=True, original_published=at(3))
+    assert told.killed_as_of == at(3) == told.injured_as_of
+    assert apply(newer, told).state.killed == 84
+    assert claim(6).as_told(primary=True).killed_as_of == at(6)

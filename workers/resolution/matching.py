@@ -13,7 +13,6 @@ Pure functions. The rules, in order:
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +21,8 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
+from workers.extraction.event_types import CATEGORY
+from workers.extraction.learned import LinearModel
 from workers.resolution.material import Material, place_country
 from workers.resolution.regions import INSIDE, related
 
@@ -30,14 +31,10 @@ WINDOW_DAYS = 120         # candidates are sought this far either side of the re
 MIN_NAMES = 3             # fewer informative names than this: their share says little
 
 # Types a report of one event may be given by different outlets or by the extractor: every type of
-# its category, and these confusions across categories.
-CATEGORIES = {
-    "attack": ("bombing", "shooting", "stabbing", "vehicle_ramming", "arson", "armed_assault", "airstrike",
-               "kidnapping"),
-    "accident": ("air_crash", "rail_crash", "road_crash", "maritime", "explosion", "fire",
-                 "structural_collapse", "stampede", "other_accident"),
-    "disaster": ("earthquake", "flood", "storm", "landslide", "wildfire", "volcano", "tsunami", "extreme_weather"),
-}
+# its category (the taxonomy, docs/taxonomy.md, as extraction's lexicon defines it), and these
+# confusions across categories.
+CATEGORIES = {category: tuple(t for t, c in CATEGORY.items() if c == category)
+              for category in dict.fromkeys(CATEGORY.values())}
 CONFUSED = (
     ("vehicle_ramming", "road_crash"), ("bombing", "explosion"), ("airstrike", "explosion"),
     ("arson", "fire"), ("arson", "wildfire"), ("fire", "wildfire"), ("explosion", "fire"),
@@ -66,16 +63,6 @@ class Match:
     copy_of_article: int | None = None   # set when the report's text is a syndicated copy
 
 
-@dataclass(frozen=True)
-class Model:
-    intercept: float
-    weights: dict[str, float]
-
-    def probability(self, features: dict[str, float]) -> float:
-        z = self.intercept + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
-        return 1.0 / (1.0 + math.exp(-z))
-
-
 @lru_cache(maxsize=1)
 def _fitted() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(resources.files(__package__).joinpath("linking_model.json").read_text())
@@ -83,10 +70,11 @@ def _fitted() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def model() -> Model:
-    """The fitted weights shipped with the package."""
+def model() -> LinearModel:
+    """The fitted weights shipped with the package (the same linear model extraction's decisions use)."""
     data = _fitted()
-    return Model(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()})
+    return LinearModel("linking", {k: float(v) for k, v in data["weights"].items()}, float(data["intercept"]),
+                       trained=True)
 
 
 # The fit weighs both classes the same, so its probabilities run high. The operating points are

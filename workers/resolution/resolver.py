@@ -56,8 +56,14 @@ TEXTS_PER_INCIDENT = 50   # the latest sources' MinHashes an incident is compare
 SOURCES_PER_INCIDENT = 12  # the latest sources whose names and places an incident is compared by
 CANDIDATES = 40           # incidents scored per report: those sharing the most keys, then the nearest
 
+# Reports with what they are matched by: their article's title and text, and when their revision
+# was fetched (report_as_of). A caller adds its WHERE and lock clauses.
+REPORTS_WITH_TEXT = """SELECT r.*, a.title, a.text, rv.fetched_at AS revision_fetched_at
+    FROM reports r JOIN articles a ON a.id = r.article_id
+    LEFT JOIN article_revisions rv ON rv.article_id = r.article_id AND rv.revision = r.revision"""
 
-def _one(cursor: psycopg.Cursor[Any]) -> dict[str, Any]:
+
+def one_row(cursor: psycopg.Cursor[Any]) -> dict[str, Any]:
     """The one row a statement must return (an incident locked under the key locks exists)."""
     row = cursor.fetchone()
     if row is None:
@@ -79,11 +85,8 @@ class Resolution:
 def resolve_report(conn: Conn, report_id: int) -> Resolution:
     """Resolve `reports.id = report_id`; safe to call again (returns `already_done`)."""
     with conn.transaction():
-        row = conn.execute(
-            """SELECT r.*, a.title, a.text, rv.fetched_at AS revision_fetched_at
-               FROM reports r JOIN articles a ON a.id = r.article_id
-               LEFT JOIN article_revisions rv ON rv.article_id = r.article_id AND rv.revision = r.revision
-               WHERE r.id = %s FOR NO KEY UPDATE OF r, a""", (report_id,)).fetchone()
+        row = conn.execute(REPORTS_WITH_TEXT + " WHERE r.id = %s FOR NO KEY UPDATE OF r, a",
+                           (report_id,)).fetchone()
         if row is None:
             return Resolution("gone")
         if row["resolved_at"] is not None:
@@ -248,30 +251,23 @@ def _day_most_given(conn: Conn, row: dict[str, Any], incident: dict[str, Any]) -
 def _lock_live(conn: Conn, incident_id: int) -> dict[str, Any]:
     """Lock the incident's row, following merges made since it was read (a merge repoints every
     incident merged into the loser, so one step reaches the live one)."""
-    incident = _one(conn.execute("SELECT * FROM incidents WHERE id = %s FOR UPDATE", (incident_id,)))
+    incident = one_row(conn.execute("SELECT * FROM incidents WHERE id = %s FOR UPDATE", (incident_id,)))
     if incident["merged_into"] is not None:
-        incident = _one(conn.execute("SELECT * FROM incidents WHERE id = %s FOR UPDATE",
+        incident = one_row(conn.execute("SELECT * FROM incidents WHERE id = %s FOR UPDATE",
                                      (incident["merged_into"],)))
     return incident
 
 
 def _link(conn: Conn, row: dict[str, Any], material: Material, incident_id: int, match: Match) -> Resolution:
     incident = _lock_live(conn, incident_id)
-    copy_of = None
+    copy_of = original_published = None
     if match.copy_of_article is not None:
-        original = _one(conn.execute(
+        original = one_row(conn.execute(
             """SELECT min(id) AS id, min(COALESCE(published_at, created_at)) AS published_at FROM reports
                WHERE incident_id = %s AND article_id = %s""", (incident["id"], match.copy_of_article)))
-        copy_of = original["id"]
-    if row["is_primary"]:
-        claim = _claim(conn, row, incident)
-    else:
-        # Another incident the article mentions: background, never the incident's current figure.
-        claim = replace(Claim.from_report(row), killed_as_of=None, injured_as_of=None)
-    if copy_of is not None and original["published_at"] is not None and claim.killed_as_of is not None:
-        # A copy says what its original said, as of then (a re-crawl may carry a newer date).
-        as_of = min(claim.killed_as_of, original["published_at"])
-        claim = replace(claim, killed_as_of=as_of, injured_as_of=as_of)
+        copy_of, original_published = original["id"], original["published_at"]
+    claim = _claim(conn, row, incident) if row["is_primary"] else Claim.from_report(row)
+    claim = claim.as_told(primary=row["is_primary"], original_published=original_published)
     outcome = apply(State.from_row(incident), claim)
     version = _save(conn, incident, outcome, row, material)
     _mark(conn, row, material, incident["id"], "copy" if copy_of else "linked", copy_of)
@@ -396,14 +392,7 @@ def merge(conn: Conn, survivor_id: int, loser_id: int, row: dict[str, Any] | Non
     for incident in (loser, survivor):
         if incident["merged_into"]:
             raise StaleIncident(f"incident #{incident['id']} was already merged into #{incident['merged_into']}")
-    claim = Claim(
-        category=survivor["category"], event_type=survivor["event_type"], location=loser["location"],
-        country_code=loser["country_code"], occurred_on=loser["occurred_on"],
-        killed=loser["killed"], killed_qualifier=loser["killed_qualifier"], killed_as_of=loser["killed_as_of"],
-        injured=loser["injured"], injured_qualifier=loser["injured_qualifier"],
-        injured_as_of=loser["injured_as_of"], perpetrator=loser["perpetrator"],
-        claimed_by=loser["claimed_by"], killed_range=(loser["killed_min"], loser["killed_max"]),
-        injured_range=(loser["injured_min"], loser["injured_max"]))
+    claim = replace(Claim.from_incident(loser), category=survivor["category"], event_type=survivor["event_type"])
     outcome = apply(State.from_row(survivor), claim)
     signature = union_signatures(survivor["signature"], loser["signature"])
     keys = union_keys(survivor["match_keys"], loser["match_keys"])

@@ -21,7 +21,7 @@ import psycopg
 
 from newswatch.errors import NotFound, UserError
 from workers.resolution.material import Material, merged_signature, report_material, union_keys
-from workers.resolution.resolver import lock_keys, own_text, report_as_of
+from workers.resolution.resolver import REPORTS_WITH_TEXT, lock_keys, one_row, own_text, report_as_of
 from workers.resolution.store import VersionNote, insert_incident, update_incident, write_version
 from workers.resolution.versions import HEADLINE, Claim, State, most_given, replay
 
@@ -45,14 +45,11 @@ def split(conn: Conn, incident_id: int, report_ids: list[int]) -> Split:
     with conn.transaction():
         live, keys = _live(conn, incident_id)
         lock_keys(conn, keys)
-        incident = dict(_one(conn.execute("SELECT * FROM incidents WHERE id = %s FOR UPDATE", (live,))))
+        incident = one_row(conn.execute("SELECT * FROM incidents WHERE id = %s FOR UPDATE", (live,)))
         if incident["merged_into"] is not None:  # merged between the read and the lock
             raise UserError(f"incident #{live} was merged into #{incident['merged_into']} meanwhile; try again")
         reports = conn.execute(
-            """SELECT r.*, a.title, a.text, rv.fetched_at AS revision_fetched_at
-               FROM reports r JOIN articles a ON a.id = r.article_id
-               LEFT JOIN article_revisions rv ON rv.article_id = r.article_id AND rv.revision = r.revision
-               WHERE r.incident_id = %s ORDER BY r.resolved_at NULLS LAST, r.id FOR UPDATE OF r""",
+            REPORTS_WITH_TEXT + " WHERE r.incident_id = %s ORDER BY r.resolved_at NULLS LAST, r.id FOR UPDATE OF r",
             (live,)).fetchall()
         reports = [{**r, "as_of": report_as_of(r)} for r in reports]
         moving = _moving(reports, report_ids, live)
@@ -82,13 +79,6 @@ def _live(conn: Conn, incident_id: int) -> tuple[int, list[str]]:
     return int(row["id"]), list(row["match_keys"])
 
 
-def _one(cursor: psycopg.Cursor[Any]) -> Any:
-    row = cursor.fetchone()
-    if row is None:
-        raise LookupError("expected a row, got none")
-    return row
-
-
 def _moving(reports: list[dict[str, Any]], asked: list[int], incident_id: int) -> set[int]:
     """The asked reports, the other revisions of their articles in the incident, and their copies."""
     by_id = {r["id"]: r for r in reports}
@@ -107,15 +97,8 @@ def _claims(reports: list[dict[str, Any]]) -> list[Claim]:
     """Each report's claim as the resolver made it: another incident an article mentions never sets
     a current figure; a copy speaks as of its original; type and day are those most sources give."""
     published = {r["id"]: r["published_at"] for r in reports}
-    claims = []
-    for r in reports:
-        claim = Claim.from_report(r)
-        if not r["is_primary"]:
-            claim = replace(claim, killed_as_of=None, injured_as_of=None)
-        elif r["copy_of"] in published and published[r["copy_of"]] and claim.killed_as_of:
-            as_of = min(claim.killed_as_of, published[r["copy_of"]])
-            claim = replace(claim, killed_as_of=as_of, injured_as_of=as_of)
-        claims.append(claim)
+    claims = [Claim.from_report(r).as_told(primary=r["is_primary"], original_published=published.get(r["copy_of"]))
+              for r in reports]
     sources = {r["article_id"]: r for r in reports if r["is_primary"] and r["copy_of"] is None} or \
         {r["article_id"]: r for r in reports}
     event_type, category = most_given([(r["event_type"], r["category"]) for r in sources.values()])

@@ -96,6 +96,30 @@ class Claim:
             killed_as_of=published, injured_as_of=published,
         )
 
+    @classmethod
+    def from_incident(cls, row: Mapping[str, Any]) -> Claim:
+        """What an incident says, with its range seen: the loser's claim when two are merged."""
+        return cls(
+            category=row["category"], event_type=row["event_type"], location=row["location"],
+            country_code=row["country_code"], occurred_on=row["occurred_on"],
+            killed=row["killed"], killed_qualifier=row["killed_qualifier"], killed_as_of=row["killed_as_of"],
+            injured=row["injured"], injured_qualifier=row["injured_qualifier"],
+            injured_as_of=row["injured_as_of"], perpetrator=row["perpetrator"], claimed_by=row["claimed_by"],
+            killed_range=(row["killed_min"], row["killed_max"]),
+            injured_range=(row["injured_min"], row["injured_max"]))
+
+    def as_told(self, *, primary: bool, original_published: datetime | None = None) -> Claim:
+        """The claim as it bears on an incident's current figures: another incident an article
+        mentions beside its main one is background and never sets them (its figures only fill a gap
+        and widen the range); a syndicated copy or a re-crawl says what its original said, as of the
+        original's publication. The resolver and a split apply reports by this one rule."""
+        if not primary:
+            return replace(self, killed_as_of=None, injured_as_of=None)
+        if original_published is not None and self.killed_as_of is not None:
+            as_of = min(self.killed_as_of, original_published)
+            return replace(self, killed_as_of=as_of, injured_as_of=as_of)
+        return self
+
 
 @dataclass(frozen=True)
 class Outcome:
