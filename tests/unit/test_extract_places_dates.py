@@ -179,3 +179,9 @@ def test_a_us_broadcasters_call_letters_say_the_story_is_american():
     located = places.locate(places.dateline_mentions(sentences), {(s.source, s.index) for s in sentences},
                             None, frozenset(), sentences)
     assert located.country_code == "US"
+
+
+def test_a_state_name_alone_is_the_state_not_a_foreign_town_of_that_name():
+    from workers.extraction import places
+
+    assert [places.resolve(n).country_code for n in ("Florida", "Arizona", "Colorado", "Montana")] == ["US"] * 4

@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from workers.extraction import gazetteer
 from workers.extraction.gazetteer import Reading, norm
@@ -94,15 +94,28 @@ def _clean(name: str) -> str:
     return re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
 
 
+_STATE_SIZE = 5_000_000
+
+
 def _best(options: Sequence[Reading], prefer: set[str] | None) -> Reading:
     if prefer:
         preferred = [r for r in options if r.country in prefer]
         if preferred:
             options = preferred
     order = {"country": 3, "state": 2, "county": 1, "city": 0}
-    return max(options, key=lambda r: (r.kind == "country", r.population, order[r.kind]))
+    # A US state has no population in the gazetteer, yet "Florida" is the state before a Colombian
+    # town: it ranks as a city of five million would (New York City still beats New York State).
+    # Other countries' subdivisions are too many and too small to be read first by name alone.
+    # A tie between namesake regions (Montana, a US state and a Bulgarian province) goes to the one
+    # English-language news names most.
+    def rank(r: Reading) -> tuple[bool, int, int, bool]:
+        size = r.population or (_STATE_SIZE if r.kind == "state" and r.country == "US" else 0)
+        return (r.kind == "country", size, order[r.kind], r.country == "US")
+
+    return max(options, key=rank)
 
 
+@lru_cache(maxsize=65536)
 def readings_of(name: str) -> tuple[str, tuple[Reading, ...]]:
     """(kind, readings) of one place name: "west London" reads as London, "Hebei province" as a
     region of China, "Verbena Street" as a street (no country of its own)."""
