@@ -10,39 +10,33 @@ the order given, so a newsroom releasing "in publication order" releases them in
 from __future__ import annotations
 
 import json
-import os
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# NEWSWATCH_SHARED points elsewhere (a git worktree is not a sibling of shared/).
-SHARED = Path(os.environ.get("NEWSWATCH_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
-ARTICLES = SHARED / "corpus" / "articles"
+from workers.extraction.corpora import ARTICLES, SHARED, load_jsonl
+
+__all__ = ["ARTICLES", "SHARED", "incident_heavy", "load_jsonl", "realistic", "shared_available", "write_jsonl"]
 
 
 def shared_available() -> bool:
     return (ARTICLES / "dev_articles.jsonl").is_file()
 
 
-def _load(name: str) -> list[dict[str, Any]]:
-    with (ARTICLES / name).open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def incident_ids() -> set[str]:
-    return {str(label["id"]) for label in _load("dev_labels.jsonl") if label.get("incident")}
+    return {str(label["id"]) for label in load_jsonl("dev_labels.jsonl") if label.get("incident")}
 
 
 def realistic(limit: int = 0, seed: int = 7) -> list[dict[str, Any]]:
-    mix = _load("bbc_2005.jsonl") + _load("dev_articles.jsonl")
+    mix = load_jsonl("bbc_2005.jsonl") + load_jsonl("dev_articles.jsonl")
     random.Random(seed).shuffle(mix)
     return _stamp(mix[:limit] if limit else mix, "r")
 
 
 def incident_heavy(size: int = 290) -> list[dict[str, Any]]:
     keep = incident_ids()
-    base = [a for a in _load("dev_articles.jsonl") if str(a["id"]) in keep]
+    base = [a for a in load_jsonl("dev_articles.jsonl") if str(a["id"]) in keep]
     return _stamp([base[i % len(base)] for i in range(size)], "h")
 
 

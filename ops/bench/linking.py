@@ -373,9 +373,9 @@ def _final_figures(name: str, items: list[Case], incident_of: Mapping[str, int |
         wanted: dict[str, Any] = dict(FINAL.items())
         ok_of = {t: (lambda got, want: got == want) for t in FINAL}
     elif name == "dev":
-        from ops.bench.corpus import _load
+        from workers.extraction.corpora import load_jsonl
 
-        gold = {str(lab["id"]): lab for lab in _load("dev_labels.jsonl")}
+        gold = {str(lab["id"]): lab for lab in load_jsonl("dev_labels.jsonl")}
         by_truth: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for c in items:
             if c.truth:
@@ -442,8 +442,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not corpus.shared_available():
         sys.exit("../shared/corpus/articles is not present")
-    articles = corpus._load("dev_articles.jsonl")
-    labels = {str(lab["id"]): lab for lab in corpus._load("dev_labels.jsonl")}
+    articles = corpus.load_jsonl("dev_articles.jsonl")
+    labels = {str(lab["id"]): lab for lab in corpus.load_jsonl("dev_labels.jsonl")}
     articles.sort(key=lambda a: (published(a.get("published")) or datetime.min.replace(tzinfo=UTC), a["id"]))
     if args.order == "shuffled":
         random.Random(args.seed).shuffle(articles)

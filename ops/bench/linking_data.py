@@ -97,8 +97,8 @@ def gold_events(labels: Mapping[str, dict[str, Any]]) -> dict[str, str]:
 
 def load(kind: str) -> list[Labelled]:
     """`dev`, `gva_train` or `gva_val`: every article, extracted, with its truth, by publication."""
-    articles = corpus._load(f"{kind}_articles.jsonl")
-    labels = {str(lab["id"]): lab for lab in corpus._load(f"{kind}_labels.jsonl")}
+    articles = corpus.load_jsonl(f"{kind}_articles.jsonl")
+    labels = {str(lab["id"]): lab for lab in corpus.load_jsonl(f"{kind}_labels.jsonl")}
     found = extracted(f"{kind}_articles.jsonl")
     out = []
     truth_of = gold_events(labels) if kind == "dev" else {}

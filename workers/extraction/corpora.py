@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ARTICLES = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "articles"
+# ../shared beside the checkout, or NEWSWATCH_SHARED (a git worktree is not a sibling of shared/).
+SHARED = Path(os.environ.get("NEWSWATCH_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
+ARTICLES = SHARED / "corpus" / "articles"
 
 
 def available() -> bool:
