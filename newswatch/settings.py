@@ -64,6 +64,22 @@ def _parse_str(text: str) -> str:
     return text.strip()
 
 
+def split_addr(text: str) -> tuple[str, int]:
+    """'127.0.0.1:8080' -> ('127.0.0.1', 8080); '[::1]:8080' -> ('::1', 8080); ':8080' binds everywhere."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not an address like 127.0.0.1:8080")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if ":" in host and not text.strip().startswith("["):
+        raise ValueError(f"{text!r}: write an IPv6 address in brackets, like [::1]:8080")
+    return host or "0.0.0.0", int(port)
+
+
+def _parse_addr(text: str) -> str:
+    split_addr(text)
+    return text.strip()
+
+
 def _parse_ip_address(text: str) -> str:
     value = text.strip()
     try:
@@ -80,8 +96,9 @@ _PARSERS: dict[type | str, Callable[[str], Any]] = {
 }
 
 
-def _setting(env: str, default: Any, doc: str, parser: Callable[[str], Any] | None = None) -> Any:
-    return field(default=default, metadata={"env": env, "doc": doc, "parser": parser})
+def _setting(env: str, default: Any, doc: str, parser: Callable[[str], Any] | None = None,
+             secret: bool = False) -> Any:
+    return field(default=default, metadata={"env": env, "doc": doc, "parser": parser, "secret": secret})
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,12 @@ class Settings:
     log_format: str = _setting(
         "NEWSWATCH_LOG_FORMAT", "text", "Log format: text or json.", _parse_log_format)
     log_level: str = _setting("NEWSWATCH_LOG_LEVEL", "INFO", "Log level.")
+    web_addr: str = _setting(
+        "NEWSWATCH_WEB_ADDR", "127.0.0.1:8080",
+        "Address of `newswatch web` (host:port); off loopback it needs NEWSWATCH_WEB_TOKEN.", _parse_addr)
+    web_token: str | None = _setting(
+        "NEWSWATCH_WEB_TOKEN", None,
+        "Token the web pages and API ask for (Bearer, or as the password of HTTP Basic).", secret=True)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

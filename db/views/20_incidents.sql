@@ -55,7 +55,8 @@ SELECT h.incident_id,
        h.killed_max,
        h.injured_min,
        h.injured_max,
-       h.merged_from
+       h.merged_from,
+       h.split_from
 FROM incident_history h
 LEFT JOIN articles a ON a.id = h.article_id;
 
@@ -71,7 +72,8 @@ SELECT r.incident_id,
        r.copy_of         AS copy_of_report,
        r.resolution,
        r.claimed_by,
-       a.title
+       a.title,
+       r.resolved_at     AS linked_at       -- when the report joined the incident (incidents_as_of)
 FROM reports r
 JOIN articles a ON a.id = r.article_id
 WHERE r.incident_id IS NOT NULL;

@@ -421,7 +421,8 @@ def _final_figures(name: str, items: list[Case], incident_of: Mapping[str, int |
 
 def print_set(result: dict[str, Any], ms: float) -> None:
     p, r, f = result["bcubed"]
-    line = (f"{result['set']}: {result['articles']} articles, {result['about_incidents']} about an incident "
+    tuned = " (never tuned on)" if result["set"] == "gva_val" else ""
+    line = (f"{result['set']}{tuned}: {result['articles']} articles, {result['about_incidents']} about an incident "
             f"({result['unlinked']} linked to none), {result['incidents']} incidents; B-cubed P {p:.3f} "
             f"R {r:.3f} F1 {f:.3f}; spurious {result['spurious']}; false merges {result['false_merges']}; "
             f"{ms:.1f} ms a report")

@@ -48,14 +48,14 @@ def _digest(paths: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def extracted(name: str) -> dict[str, list[dict[str, Any]]]:
-    """Article id -> incidents, from `newswatch extract` on corpus file `name` (cached)."""
-    source = corpus.ARTICLES / name
+def extracted(name: str, source: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Article id -> incidents, from `newswatch extract` on corpus file `name` (or on `source`; cached)."""
+    source = source or corpus.ARTICLES / name
     code = sorted((ROOT / "workers" / "extraction").glob("*.py"))
     cached = CACHE / f"extract-{source.stem}-{_digest([source, *code])}.jsonl"
     if not cached.is_file():
         cached.parent.mkdir(parents=True, exist_ok=True)
-        print(f"extracting {name} once (cached in {cached})", file=sys.stderr)
+        print(f"extracting {source.name} once (cached in {cached})", file=sys.stderr)
         partial = cached.with_suffix(".partial")
         with source.open("rb") as stdin, partial.open("wb") as stdout:
             subprocess.run([sys.executable, "-m", "ops", "extract", "-"], stdin=stdin, stdout=stdout,
@@ -140,3 +140,41 @@ def primary_reports(items: list[Labelled]) -> Iterator[tuple[int, Labelled, dict
     for index, item in enumerate(items):
         if item.incidents:
             yield index, item, report_row(index, item.incidents[0], published(item.article.get("published")))
+
+
+def halves(kind: str) -> list[tuple[Labelled, Labelled]]:
+    """Each long enough article of `kind` told twice: its first half and its second, cut at the
+    sentence nearest the middle, each extracted on its own; both about the article's incident.
+
+    Only for training (ops.train_linking): the GVA sets hold almost no two articles of one shooting,
+    and a second half (the victims named, the police's appeal, the aftermath) is how a follow-up by
+    another outlet tells the same event, with another toll, day or place, or none. Never measured."""
+    import re
+
+    labelled = [item for item in load(kind) if item.truth and item.pairable and item.incidents]
+    parts: list[dict[str, Any]] = []
+    for item in labelled:
+        text = item.article.get("text") or ""
+        cuts = [m.end() for m in re.finditer(r"[.!?][\"’”]?\s+(?=[A-Z])", text)]
+        if len(text) < 600 or not cuts:
+            continue
+        cut = min(cuts, key=lambda c: abs(c - len(text) / 2))
+        if min(cut, len(text) - cut) < 250:
+            continue
+        for n, part in enumerate((text[:cut], text[cut:])):
+            parts.append({**item.article, "id": f"{item.article['id']}#{n}", "title": item.article.get("title")
+                          if n == 0 else "", "text": part})
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"{kind}_halves.jsonl"
+    text = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in parts)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    found = extracted(f"{kind}_halves.jsonl", path)
+    by_id = {str(item.article["id"]): item for item in labelled}
+    out = []
+    for first, second in zip(parts[::2], parts[1::2], strict=True):
+        original = by_id[first["id"].rsplit("#", 1)[0]]
+        if found.get(first["id"]) and found.get(second["id"]):
+            out.append((Labelled(first, found[first["id"]], original.truth, original.label),
+                        Labelled(second, found[second["id"]], original.truth, original.label)))
+    return out

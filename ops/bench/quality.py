@@ -61,6 +61,16 @@ def print_table(rows: list[tuple[str, str, Score]]) -> None:
         print(" | ".join(cells))
 
 
+def print_markdown(rows: list[tuple[str, str, Score]]) -> None:
+    fields = ("killed", "injured", "event_type", "country_code", "occurred_on")
+    print("| corpus | part | incidents | detection F1 (P / R) | killed | injured | type | country | date |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, part, result in rows:
+        cells = " | ".join(_fmt(result.accuracy[f]).strip() for f in fields)
+        print(f"| {name} | {part} | {result.gold_incidents} | {result.f1:.3f} ({result.precision:.3f} / "
+              f"{result.recall:.3f}) | {cells} |")
+
+
 def print_confusion(rows: list[tuple[str, str, Score]]) -> None:
     total: Counter[tuple[str, str]] = Counter()
     for _name, _part, result in rows:
@@ -93,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", action="append", help="only these corpora (repeatable; bbc: false alarms)")
     parser.add_argument("--misses", help="list every wrong field of NAME:PART (a train part)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    parser.add_argument("--markdown", action="store_true", help="print the table in Markdown (for the README)")
     args = parser.parse_args(argv)
     if not shared_available():
         print("quality: ../shared/corpus is not here; nothing to score")
@@ -114,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                     print("miss", *miss, sep="\t")
     if args.json:
         print(json.dumps([{"corpus": n, "part": p, **r.as_dict()} for n, p, r in rows], indent=1))
+        return 0
+    if args.markdown:
+        print_markdown(rows)
         return 0
     print_table(rows)
     print_confusion(rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from ops.cli import articles, config, db, extract, feeds, incidents, poller, status, up, worker
+from ops.cli import articles, config, db, extract, feeds, incidents, poller, status, up, web, worker
 from ops.cli.base import run_main
 from ops.embedded import apply_running_services
 
@@ -38,6 +38,7 @@ for command in (
     poller.command,  # the long-running commands
     worker.command,
     up.command,
+    web.command,
 ):
     cli.add_command(command)
 

@@ -18,13 +18,19 @@ def mask(value: object) -> object:
     return _PASSWORD.sub(r"\1***@", value) if isinstance(value, str) else value
 
 
+def _shown(value: object, secret: bool) -> object:
+    if secret and value is not None:
+        return "***"
+    return mask(value)
+
+
 @click.command(name="config")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def command(as_json: bool) -> None:
     """Show every setting (from the environment), its value and its default."""
     settings = get_settings()
-    rows = [(f.metadata["env"], mask(getattr(settings, f.name)), f.default, f.metadata["doc"])
-            for f in fields(Settings)]
+    rows = [(f.metadata["env"], _shown(getattr(settings, f.name), f.metadata["secret"]), f.default,
+             f.metadata["doc"]) for f in fields(Settings)]
     if as_json:
         echo_json({env: value for env, value, _, _ in rows})
         return

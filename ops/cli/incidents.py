@@ -18,7 +18,7 @@ from newswatch.settings import parse_duration
 from ops.cli.base import echo_json
 
 _LIST = """
-SELECT * FROM incidents_current
+SELECT * FROM {source}
 WHERE (%(since)s::timestamptz IS NULL OR updated_at >= %(since)s OR first_reported_at >= %(since)s)
   AND (%(country)s::text IS NULL OR country_code = %(country)s)
 ORDER BY updated_at DESC, incident_id DESC
@@ -31,7 +31,7 @@ def group() -> None:
     """The incidents found so far: current figures, every version, every source."""
 
 
-def parse_since(text: str | None, now: datetime | None = None) -> datetime | None:
+def parse_since(text: str | None, now: datetime | None = None, option: str = "--since") -> datetime | None:
     """'2d' (that long ago), '2026-03-03' or an ISO timestamp; None for no limit."""
     if text is None:
         return None
@@ -43,7 +43,7 @@ def parse_since(text: str | None, now: datetime | None = None) -> datetime | Non
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise UserError(f"--since {text!r}: give a duration like 6h or 2d, or a date like 2026-03-03") from None
+        raise UserError(f"{option} {text!r}: give a duration like 6h or 2d, or a date like 2026-03-03") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -59,12 +59,16 @@ def parse_country(text: str | None) -> str | None:
 @click.option("--since", help="Only incidents reported or changed since then: 6h, 2d, or a date 2026-03-03.")
 @click.option("--country", help="Only incidents in this country (ISO 3166-1 alpha-2, e.g. GB).")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Show at most this many.")
+@click.option("--as-of", "as_of", help="As known then (a time like 2026-11-29T18:00Z, a date, or 6h for 6 hours ago): "
+              "each incident at its version then, later ones absent.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of incidents_current rows.")
-def list_command(since: str | None, country: str | None, limit: int, as_json: bool) -> None:
+def list_command(since: str | None, country: str | None, limit: int, as_of: str | None, as_json: bool) -> None:
     """List live incidents, most recently changed first."""
-    params = {"since": parse_since(since), "country": parse_country(country), "limit": limit}
+    moment = parse_since(as_of, option="--as-of")
+    params = {"since": parse_since(since), "country": parse_country(country), "limit": limit, "as_of": moment}
+    source = "incidents_as_of(%(as_of)s)" if moment else "incidents_current"
     with connect() as conn:
-        rows = conn.execute(_LIST, params).fetchall()
+        rows = conn.execute(_LIST.format(source=source), params).fetchall()
     if as_json:
         echo_json(rows)
         return
@@ -155,6 +159,26 @@ def merge_command(first: int, second: int) -> None:
         version = merge(conn, survivor, loser)
         conn.commit()
     click.echo(f"merged #{loser} into #{survivor} (now version {version})")
+
+
+@group.command(name="split")
+@click.argument("incident_id", type=int)
+@click.option("--report", "report_ids", type=int, multiple=True, required=True, metavar="REPORT_ID",
+              help="A report to move out (repeat for several; ids as `incidents show` lists them).")
+def split_command(incident_id: int, report_ids: tuple[int, ...]) -> None:
+    """Move reports wrongly linked to an incident into a new incident of their own.
+
+    Both incidents' figures are recomputed from the reports each keeps; both histories are kept
+    (reason `split`), and no later report merges the two again. Another revision of a moved
+    article and its syndicated copies move with it.
+    """
+    from workers.resolution.split import split
+
+    with connect() as conn:
+        done = split(conn, incident_id, list(dict.fromkeys(report_ids)))
+    moved = ", ".join(f"#{r}" for r in done.moved)
+    click.echo(f"moved report{'s' if len(done.moved) != 1 else ''} {moved} out of #{done.incident_id} "
+               f"(now version {done.version}) into new incident #{done.new_incident_id}")
 
 
 def _headline(row: dict[str, Any]) -> str:

@@ -4,7 +4,8 @@
    NEWSWATCH_DATA_DIR for whichever is unset (ops/embedded.py).
 2. `newswatch db migrate`.
 3. With --demo: the demo newsroom's feeds registered (it starts serving once the children run).
-4. The children (ops/stack/children.py) under the supervisor; their logs go to <data_dir>/logs/.
+4. The children (ops/stack/children.py: poller, worker, web) under the supervisor; their logs go to
+   <data_dir>/logs/.
 5. The metrics of all of them, when NEWSWATCH_METRICS_PORT is set.
 
 `stop()` undoes all of it in reverse, whatever failed on the way: nothing started here is left.
@@ -68,8 +69,13 @@ class Stack:
         from newswatch.settings import get_settings, reset_settings
 
         settings = get_settings()
+        # First, before anything starts: a child's settings it refuses stop `up` with nothing to undo.
+        specs = children(settings, concurrency=self.options.concurrency)
         self.data_dir = Path(settings.data_dir).expanduser()
         self._refuse_a_second_up(settings)
+        from ops.web.server import bind
+
+        bind(settings)  # an unprotected web address off loopback stops `up` before anything starts
         logs = self.data_dir / "logs"
         try:
             logs.mkdir(parents=True, exist_ok=True)
@@ -91,7 +97,6 @@ class Stack:
 
             share_metrics_between_processes()  # before the children start: they inherit it
         env = {**os.environ, "NEWSWATCH_METRICS_PORT": "0"}  # `up` serves the metrics of all
-        specs = children(settings, concurrency=self.options.concurrency)
         self.supervisor = Supervisor(specs, env, logs)
         self.supervisor.start()
         for spec in specs:

@@ -394,9 +394,15 @@ def test_an_article_that_keeps_killing_its_worker_process_is_failed_with_its_rea
     worker, log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1")
     wait_for_log(log, "ready.", timeout=90)
     enqueue(services, [article_id])
+    import redis
+
+    # The guard counts a run when the pool process starts the task, a moment after the worker logs
+    # "received": a kill in between would be a run nobody counted. So each kill waits for the count.
+    started = redis.Redis.from_url(services.broker.url)
+    key = f"newswatch:unfinished:extract.article:{article_id}:1"
     for kill in range(1, POISON_LIMIT + 1):  # an out-of-memory kill, every time it is tried
-        wait_until(lambda k=kill: log.read_text(errors="replace").count("Task extract.article[") >= k,
-                   timeout=60, what=f"delivery {kill}")
+        wait_until(lambda k=kill: int(started.get(key) or 0) >= k, timeout=60, what=f"run {kill} started",
+                   interval=0.01)
         freeze_mid_task(worker, log, db, article_id).send_signal(signal.SIGKILL)
 
     wait_until(lambda: finished(db) == 1, timeout=60, what="the article given up")

@@ -339,8 +339,6 @@ MISPLACED = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the late report scores under MERGE against the misplaced "
-                   "incident with the fitted weights; merging later needs a feature for it")
 def test_two_incidents_that_later_evidence_shows_are_one_are_merged_into_the_older(db, database_url):
     a = insert_article(db, FIRST, at(3, 18))
     first = resolve(database_url, insert_report(db, a, at(3, 18), killed=103, injured=188))

@@ -142,3 +142,23 @@ def test_an_age_in_apposition_is_not_a_count_but_the_people_listed_are_counted()
     assert [f.value for f in find_figures(sentences)] == []
     named = {("text", 0): [(0, 9)]}  # what spaCy's recogniser marks as a person
     assert count_victims(sentences, named).killed == 2
+
+
+@pytest.mark.parametrize("text", [
+    "Call the tip line toll-free at 877.903.7867 with information about the killing.",
+    "He was due to stand trial over the 2015 shooting death of his neighbour.",
+])
+def test_phone_numbers_and_years_are_not_counts(text):
+    assert [f.value for f in find_figures(split_sentences(text)) if f.excluded is None] == []
+
+
+def test_a_headline_figure_keeps_the_qualifier_the_text_gives_it():
+    sentences = split_sentences("Bomb kills 14 at market.") + split_sentences(
+        "At least 14 people were killed and 32 wounded when the bomb went off.")
+    killed = choose(find_figures(sentences), "killed", count_victims(sentences))
+    assert killed is not None and (killed.value, killed.quantity.qualifier) == (14, "at_least")
+
+
+def test_wounds_counted_are_not_people_counted():
+    text = "Officers found a man in the lot. He suffered one gunshot wound to the neck and later died."
+    assert figures_of(text) == (1, None)

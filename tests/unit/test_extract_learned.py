@@ -66,3 +66,10 @@ def test_a_weight_with_a_known_sign_stays_on_its_side_of_zero():
     assert free["against"] > 0
     bounded, _, _ = train.fit(rows, signs={"against": -1.0, "for": 1.0})
     assert bounded.get("against", 0.0) <= 0 < bounded["for"]
+
+
+def test_decisions_inside_about_carry_its_context():
+    ranker = Ranker("test.none_shipped", {"x": 1.0})
+    with learned.recording() as decisions, learned.about(primary=False):
+        ranker.best([Candidate(1, {"x": 1.0})], choices=1)
+    assert dict(decisions[0].context) == {"primary": False, "choices": 1}

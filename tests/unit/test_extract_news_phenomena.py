@@ -27,6 +27,9 @@ def main_incident(title: str, text: str, published: str = "2017-06-12T09:00:00Z"
     ("Cargo ship strikes bridge in Baltimore harbour",
      "A cargo ship struck a pier of the Harbour Bridge early on Tuesday. Two workers on the bridge were killed.",
      "maritime"),
+    ("Bus plunges into ravine in the Andes",
+     "A bus carrying 57 passengers plunged 100 metres into a ravine in southern Peru on Sunday, killing at least "
+     "24 people, police said.", "road_crash"),
     ("Van mows down pedestrians on busy avenue",
      "A man drove a rented van onto the pavement of Queen Street in Toronto, mowing down pedestrians. Ten "
      "people were killed and 15 injured.", "vehicle_ramming"),
@@ -76,3 +79,26 @@ def test_a_group_named_in_background_is_no_claim_of_this_bombing():
         "responsibility. The Northern Front has been responsible for some of the deadliest attacks on the "
         "country's soil.")
     assert incident is not None and incident["claimed_by"] is None and incident["no_claim"] is True
+
+
+def test_a_follow_up_with_a_claim_and_a_later_toll_keeps_the_attack_and_its_day():
+    incident = main_incident(
+        "Rebels claim border post attack as toll rises",
+        "The Northern Front claimed responsibility for Thursday's attack on a border post near Arden. The death "
+        "toll rose to six on Saturday, a provincial spokesman said.", published="2016-11-12T10:00:00Z")
+    assert incident is not None and incident["category"] == "attack"
+    assert incident["occurred_on"] == "2016-11-10" and incident["killed"] == 6
+    assert incident["claimed_by"] == "Northern Front"
+
+
+@pytest.mark.parametrize(("title", "text", "published", "day"), [
+    ("Funerals held for market bombing victims",
+     "Funerals were held on Friday for six people who died in Wednesday's bombing of a market in Kabul.",
+     "2016-11-18T12:00:00Z", "2016-11-16"),
+    ("Gunman who killed three at mall named",
+     "Police said on Tuesday that the gunman, who opened fire at a shopping centre in Burlington on Monday "
+     "evening, killing three people, was a 20-year-old local man.", "2016-09-27T15:00:00Z", "2016-09-26"),
+])
+def test_the_day_of_the_event_is_not_the_day_of_a_funeral_or_a_statement(title, text, published, day):
+    incident = main_incident(title, text, published)
+    assert incident is not None and incident["occurred_on"] == day

@@ -166,3 +166,10 @@ def test_a_claim_through_a_group_s_news_agency_is_the_group_s_claim():
         "The gunman killed five at the club. Amaq, the news agency of the Islamic State, said the attacker "
         "was one of its soldiers, and the group claimed the attack on Sunday."))
     assert claim.claimed_by == "Islamic State"
+
+
+def test_the_type_beside_the_harm_beats_one_named_in_passing():
+    text = ("Police search for gunman. A man was shot and killed on Elm Street on Friday night. Officers said the "
+            "victim had crashed his car into a pole after he was hit.")
+    guess = event_types.classify(split_sentences(text))
+    assert guess is not None and guess.event_type == "shooting"

@@ -97,3 +97,21 @@ def test_both_victims_refers_to_the_two_already_named():
 
 def test_shot_and_later_died_in_one_clause_is_killed():
     assert counted("The sheriff said the man was shot on Thursday and died over the weekend.") == (1, 0)
+
+
+@pytest.mark.parametrize(("text", "killed", "injured"), [
+    ("The shooting left one woman dead and a second critically wounded.", 1, 1),
+    ("Ray Dunn, 65, was robbed and shot while he sat on his porch.", 0, 1),
+    ("Deputies found 44-year-old Lee Park inside the garage suffering from a gunshot wound.", 0, 1),
+    ("Police received a report of a man in his car with gunshot wounds.", 0, 1),
+    ("The victim, who was not identified, was taken to a hospital with minor injuries.", 0, 1),
+])
+def test_more_ways_local_news_describes_a_victim(text, killed, injured):
+    import re
+
+    names = {("text", 0): [m.span() for m in re.finditer(r"Ray Dunn|Lee Park", text)]}
+    assert counted(text, names) == (killed, injured)
+
+
+def test_a_man_who_fatally_shot_himself_is_killed():
+    assert counted("Police tracked her to the home of a 35-year-old man who fatally shot himself.") == (1, 0)

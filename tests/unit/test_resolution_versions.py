@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from workers.resolution.versions import Claim, State, apply, first_state, quote_for
+from workers.resolution.versions import Claim, State, apply, first_state, most_given, quote_for, replay
 
 
 def at(day: int, hour: int = 12) -> datetime:
@@ -117,3 +117,16 @@ def test_the_event_day_follows_the_sources_majority_without_a_new_version():
     assert gap_only.state.occurred_on == date(2026, 3, 1)
     settled = apply(state, claim(4, occurred_on=date(2026, 3, 3), settle_day=True))
     assert settled.state.occurred_on == date(2026, 3, 3) and not settled.is_new_version
+
+
+def test_replaying_an_incidents_reports_gives_the_newest_figure_and_the_range_they_saw():
+    state = replay([claim(3, killed=103, injured=188), claim(5, killed=84, injured=284),
+                    claim(4, killed=95, injured=150)])
+    assert (state.killed, state.injured) == (84, 284)  # the newest stands, an older one only widens
+    assert (state.killed_min, state.killed_max, state.injured_min) == (84, 103, 150)
+
+
+def test_the_value_most_sources_give_wins_and_a_tie_goes_to_the_first_given():
+    assert most_given(["shooting", "armed_assault", "armed_assault", None]) == "armed_assault"
+    assert most_given(["shooting", "armed_assault"]) == "shooting"
+    assert most_given([None, None]) is None

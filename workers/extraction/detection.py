@@ -39,8 +39,9 @@ _HAND = {
     "lead_type_score": 0.3, "type_score": 0.2, "headline_names_event": 0.5, "headline_names_type": 0.5,
     "headline_harm": 1.0, "lead_strong_figure": 1.0, "lead_figure": 0.5, "lead_harm": 0.3, "lead_harmed": 0.8,
     "lead_told_with_harm": 0.5, "told_with_harm": 0.5, "lead_victims": 1.0, "lead_victims_killed": 0.2,
-    "no_harm": -2.5, "aspect_headline": -2.5, "natural_death": -3.0, "sport_headline": -2.0, "old_year": -0.5,
-    "old_year_legal": -3.0, "figurative_headline": -1.5, "headline_trigger_only_later": -1.0,
+    "no_harm": -2.5, "aspect_headline": -2.5, "natural_death": -3.0, "sport_headline": -2.0, "sport_lead": -1.0,
+    "old_year": -0.5, "old_year_legal": -3.0, "figurative_headline": -1.5, "headline_trigger_only_later": -1.0,
+    "title_silent": -1.0, "title_silent_lead_tells": 0.5, "type_sentences": 0.3, "figure_anywhere": 0.3,
 }
 CLASSIFIER = Classifier("detection", _HAND, hand_bias=-2.5)
 
@@ -96,6 +97,8 @@ def features(sentences: Sequence[Sentence], event: event_types.EventGuess, found
     own = event_types.TYPES[event.event_type]
     told_with_harm = [s for s in sentences if own.find(s.text) and _HARMED.search(s.text)]
     year = old_year(sentences, published)
+    # A real headline (some feeds give none) that names neither the event nor any harm.
+    silent = any(s.source == "title" for s in head) and not names_event and not head_harm
     return {
         "lead_type_score": min(lead_scores.get(event.event_type, 0.0), 10.0) / 2,
         "type_score": min(event.score, 20.0) / 4,
@@ -103,12 +106,18 @@ def features(sentences: Sequence[Sentence], event: event_types.EventGuess, found
         "headline_names_type": float(event_types.names_type(event.event_type, head_text)),
         "headline_harm": float(head_harm),
         "headline_trigger_only_later": float(not names_event and not head_harm),
+        "title_silent": float(silent),
+        # ... but an aftermath story under such a headline opens with the event and its toll.
+        "title_silent_lead_tells": float(silent and (bool(strong) or any(s in opening for s in told_with_harm))),
         "lead_strong_figure": float(bool(strong)),
         "lead_figure": float(bool(lead_figures)),
         "lead_harm": float(harm_in_lead),
         "lead_harmed": float(any(_HARMED.search(s.text) for s in opening)),
         "lead_told_with_harm": float(min(2, sum(1 for s in told_with_harm if s in opening))),
         "told_with_harm": float(bool(told_with_harm)),
+        # An aftermath story keeps coming back to its event, and gives its toll somewhere.
+        "type_sentences": min(5, sum(1 for s in sentences if event_types.names_type(event.event_type, s.text))) / 5,
+        "figure_anywhere": float(any(f.excluded is None and not f.quantity.vague for f in found)),
         "figurative_headline": float(bool(_FIGURATIVE.search(head_text))),
         "lead_victims": float(lead_counted.victims > 0),
         "lead_victims_killed": float(lead_counted.killed > 0),
@@ -116,6 +125,8 @@ def features(sentences: Sequence[Sentence], event: event_types.EventGuess, found
         "aspect_headline": float(bool(_ASPECT.search(head_text)) and not head_harm),
         "natural_death": float(any(_WORDS.natural_death.search(s.text) for s in lead(sentences, 4))),
         "sport_headline": float(bool(_SPORT_OR_MARKETS.search(head_text)) and not strong),
+        "sport_lead": float(len({m.group(0).lower() for s in opening for m in _SPORT_OR_MARKETS.finditer(s.text)})
+                            >= 3),
         "old_year": float(year is not None),
         "old_year_legal": float(year is not None and bool(_LEGAL.search(head_text))),
     }
@@ -130,11 +141,16 @@ def vetoed(sentences: Sequence[Sentence], event: event_types.EventGuess, publish
     """Labelling rules that no weight may overturn (docs/labelling.md): a court story about an old
     crime is not the crime, and a story about something else that names the event only as its
     occasion ("Senate debates gun control after Las Vegas shooting") is not the event."""
-    head_text = " ".join(s.text for s in headline(sentences))
-    if _WORDS.headline_harm.search(head_text):
+    head = headline(sentences)
+    head_text = " ".join(s.text for s in head)
+    if _WORDS.headline_harm.search(head_text) and not _WORDS.no_harm.search(head_text):
         return None
     if old_year(sentences, published) is not None and _LEGAL.search(head_text):
         return "a court story about an old incident"
+    opening = lead(sentences)
+    if (any(_WORDS.no_harm.search(s.text) for s in head) and not any(_HARMED.search(_WORDS.no_harm.sub("", s.text))
+                                                                     for s in opening)):
+        return "a near miss: the headline says nobody was hurt"
     if _ASPECT.search(head_text):
         first = event_types.TYPES[event.event_type].find(head_text)
         if first and _OCCASION.search(head_text[max(0, first[0].start() - 60):first[0].start()]):

@@ -61,7 +61,7 @@ _LIVES = re.compile(rf"\b(?:claimed|claiming|claims|claim|cost|costing|took|taki
                     re.IGNORECASE)
 # "The death toll rose to at least six", "the number of injured reached 188".
 _TOLL = re.compile(
-    r"\b(?P<what>death\s+toll|toll|number\s+of\s+(?:the\s+)?(?:dead|deaths|people\s+killed|fatalities|victims|"
+    r"\b(?P<what>death\s+toll|toll(?!-free)|number\s+of\s+(?:the\s+)?(?:dead|deaths|people\s+killed|fatalities|victims|"
     r"injured|wounded|people\s+injured|injuries)|injury\s+toll|casualty\s+toll)"
     r"(?P<mid>[^.;:]{0,120}?)\b(?:to|at|of|is|was|reached|hit|stands|stood)\s+"
     rf"(?P<num>{NUMBER})",
@@ -78,7 +78,7 @@ _SUBGROUP_BEFORE = re.compile(
 _PARTITIVE_AFTER = re.compile(r"^\s+of\s+(?:the|those|them|whom|these|his|her|their|its)\b", re.IGNORECASE)
 _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\baged?|\bno\.|\bnumber|\broute|\bflight|\bpage|\barticle|\bsection|\broom|\bplatform|\bgate|\bunit|"
-    r"\bhouse|\bbus|\btrain|[$£€#])\s*$",
+    r"\bhouse|\bbus|\btrain|\bimage|\bphoto|[$£€#/])\s*$",  # "Image 1 of / 13": a gallery's counter
     re.IGNORECASE,
 )
 # Sentences about another time or another incident ("last year", "in a separate attack").
@@ -117,6 +117,11 @@ class Figure:
         return " ".join((found.group("a") or found.group("b") or "").split()) or None
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_COUNTS_WOUNDS = re.compile(r"(?:gunshot\s+|stab\s+|bullet\s+)?(?:wounds?|injur(?:y|ies))", re.IGNORECASE)
+_PEOPLE_AFTER = re.compile(rf"\s+(?:{_WORDS.people})\b", re.IGNORECASE)
+
+
 def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | None:
     before = sentence.text[max(0, local_start - 25):local_start]
     after = sentence.text[local_end:local_end + 20]
@@ -124,6 +129,8 @@ def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | Non
         return "subgroup"
     if before.rstrip().endswith(",") and after.startswith(","):
         return "age"  # "Mark Hale, 63, died": an age in apposition, not a count
+    if _YEAR.fullmatch(sentence.text[local_start:local_end]) and not _PEOPLE_AFTER.match(after):
+        return "year"  # "the 2015 shooting death of ...": a year, not 2,015 dead
     if _NOT_A_COUNT_BEFORE.search(before):
         return "not_a_count"
     # In the lead the main event is named too ("killing 50 in the deadliest attack since 2015"): there
@@ -200,6 +207,9 @@ def find_figures(sentences: Iterable[Sentence]) -> list[Figure]:
                 if second:
                     quantity = Quantity(quantity.value + second.value, quantity.qualifier)
             field = "killed" if found.group("killed") else "injured"
+            if _COUNTS_WOUNDS.fullmatch(found.group("injured") or "") and not re.search(
+                    rf"\b(?:{_PEOPLE})\b", found.group("gap") or "", re.IGNORECASE):
+                continue  # "he suffered one gunshot wound": wounds counted, not people
             add(field, quantity, found.start(), found.end(), weak=bool(found.group("shot")),
                 num_span=(found.start("num"), found.end("plus") if found.group("plus") else found.end("num")))
     return figures
@@ -276,6 +286,12 @@ def choose(figures: list[Figure], field: str, counted: VictimCount | None = None
     }))
     best = RANKERS[field].best(candidates, field=field, primary=primary)
     if best is not None and best.payload is not None:
-        return best.payload
+        chosen: Figure = best.payload
+        if not chosen.quantity.qualifier:
+            # A headline says "kills 14" where the text says "at least 14": keep the qualifier.
+            qualified = [f for f in exact if f.value == chosen.value and f.quantity.qualifier]
+            if qualified:
+                return qualified[0]
+        return chosen
     vague = [f for f in usable if f.quantity.vague]
     return vague[0] if vague and not exact else None

@@ -49,6 +49,18 @@ class Decision:
 
 _recording: ContextVar[list[Decision] | None] = ContextVar("_recording", default=None)
 _item: ContextVar[int | None] = ContextVar("_item", default=None)
+_about: ContextVar[Mapping[str, Any] | None] = ContextVar("_about", default=None)
+
+
+@contextmanager
+def about(**context: Any) -> Iterator[None]:
+    """Decisions made inside the block carry this context too (e.g. primary=False for an article's
+    second incident: the trainer judges only the main one against the label)."""
+    token = _about.set({**(_about.get() or {}), **context})
+    try:
+        yield
+    finally:
+        _about.reset(token)
 
 
 @contextmanager
@@ -75,7 +87,7 @@ def recording() -> Iterator[list[Decision]]:
 def record(model: str, candidates: Sequence[Candidate[Any]], **context: Any) -> None:
     decisions = _recording.get()
     if decisions is not None:
-        decisions.append(Decision(model, list(candidates), context, _item.get()))
+        decisions.append(Decision(model, list(candidates), {**(_about.get() or {}), **context}, _item.get()))
 
 
 @dataclass(frozen=True)

@@ -38,14 +38,15 @@ _WORD_NUMBER = (
     rf"(?:(?:{_word_tens})(?:[- ](?:{_word_unit}))?|(?:{_word_unit}))"
     rf"(?:\s+(?:hundred|thousand)(?:\s+(?:and\s+)?(?:(?:{_word_tens})(?:[- ](?:{_word_unit}))?|(?:{_word_unit})))?)?"
 )
-_DIGITS = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?:\s+(?:million|thousand))?"
+# Decimals only before a scale word ("1.5 million"): "877.903" is a phone number, not a count.
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+\.\d+\s+(?:million|thousand)|\d+(?:\s+(?:million|thousand))?"
 _ONE_NUMBER = (
     rf"(?:(?:half\s+a|a|two|three)\s+dozen|dozens|scores|hundreds|thousands|"
     rf"(?:a\s+)?(?:hundred|thousand)|{_DIGITS}|{_WORD_NUMBER})"
 )
 _QUALIFIER = "|".join(sorted((re.escape(q).replace(r"\ ", r"\s+") for q in QUALIFIERS), key=len, reverse=True))
 # A number may not run on into a word ("six-year-old", "6am", "11:30", "3rd", "2,000-strong").
-_END = r"(?![\w:%]|-(?:year|month|week|day|hour|minute|strong|storey|story|mile|metre|meter|foot|feet|km))"
+_END = r"(?![\w:%]|[.,]\d|-(?:year|month|week|day|hour|minute|strong|storey|story|mile|metre|meter|foot|feet|km))"
 NUMBER = (
     rf"(?<![\w$£€#.,:])(?:(?:{_QUALIFIER})\s+)?"
     rf"(?:between\s+{_ONE_NUMBER}\s+and\s+{_ONE_NUMBER}|{_ONE_NUMBER}(?:\s*(?:-|–|to)\s*{_ONE_NUMBER})?)"

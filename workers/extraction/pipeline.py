@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -126,7 +126,9 @@ def _read(title: str, text: str, published: date | None, title_doc: Any, text_do
                 names.setdefault(segments.key(sentence), []).append((ent.start_char, ent.end_char))
     mentions = (_place_mentions(title_doc, title_sentences) + _place_mentions(text_doc, text_sentences)
                 + places.country_mentions(sentences) + places.prepositional_places(sentences)
-                + places.headline_places(title_sentences, perpetrators.KNOWN))
+                + places.headline_places(title_sentences, perpetrators.KNOWN)
+                + places.dateline_mentions(text_sentences) + places.town_state_mentions(sentences)
+                + places.capital_mentions(sentences))
     return _Article(title, published, sentences, names, mentions, _lower_case_words(text))
 
 
@@ -141,7 +143,8 @@ def analyse(title: str, text: str, published: date | None, title_doc: Any, text_
     for number, told in enumerate([split.main, *split.others]):
         # The main incident's place, day and claim may be named anywhere but in another's account.
         context = ([s for s in article.sentences if owner.get(segments.key(s), 0) == 0] if number == 0 else told)
-        found = _incident(article, split, told, context, primary=not incidents)
+        with learned.about(primary=not incidents):
+            found = _incident(article, split, told, context, primary=not incidents)
         if found is not None:
             incidents.append(found)
     if len(incidents) > 1:
@@ -185,7 +188,7 @@ def _incident(article: _Article, split: segments.Segmentation, told: list[Senten
     facts = [s for s in told if segments.key(s) not in split.background | split.totals]
     if not facts:
         return None
-    event = event_types.classify(told)
+    event = event_types.classify(told, primary=primary)
     if event is None:
         return None
     found = [f for f in figures.find_figures(facts) if not _other_incident(f, event.event_type)]
@@ -202,14 +205,15 @@ def _incident(article: _Article, split: segments.Segmentation, told: list[Senten
     trigger_sentences = {segments.key(s) for s in context if event_types.names_any_event(s.text)}
     event_sentences = figure_sentences | trigger_sentences
     own_type = {segments.key(s) for s in context if event_types.names_type(event.event_type, s.text)}
-    occurred, date_sentence = _occurred_on(context, [own_type | figure_sentences, trigger_sentences], published)
+    occurred, date_sentence = dates.occurred_on(context, [own_type | figure_sentences, trigger_sentences], published,
+                                                figures.ELSEWHERE)
     old_year = detection.old_year(told, published)
     if old_year is not None and occurred is not None and occurred.year != old_year:
         # "Survivors of the 1998 bombing met on Monday": Monday is the anniversary, not the attack.
         occurred, date_sentence = None, None
     mentions = [m for m in article.places if segments.key(m.sentence) in context_keys]
     located = places.locate(places.all_occurrences(mentions, context), event_sentences, figures.ELSEWHERE,
-                            article.lower_case_words)
+                            article.lower_case_words, context)
     claim = perpetrators.find_claims(context)
 
     evidence = [e for e in (
@@ -253,53 +257,6 @@ def _incident(article: _Article, split: segments.Segmentation, told: list[Senten
         if chosen and chosen.quantity.vague:
             incident[f"{name}_vague"] = True
     return incident
-
-
-_TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|"
-                          r"\d{1,2}[:.]\d\d\s*(?:GMT|BST|UTC|local\s+time)|\d{4}\s*(?:GMT|local\s+time)|"
-                          r"(?:local\s+time))", re.IGNORECASE)
-
-
-def _occurred_on(sentences: Sequence[Sentence], event_sentences: list[set[tuple[str, int]]],
-                 published: date | None) -> tuple[date | None, Sentence | None]:
-    """The day the event happened: the earliest day named in sentences about it (aftermath comes
-    later), first those naming the event, then those giving its figures. A time of day with no
-    day named is a same-day report: the publication day."""
-    # Photo-gallery captions run together into one huge "sentence" full of other days: skip those.
-    window = [s for s in sentences if (s.source == "title" or s.index < 25) and len(s.text) < 600]
-    for wanted in event_sentences:
-        candidates: list[tuple[date, Sentence]] = []
-        for sentence in window:
-            if (sentence.source, sentence.index) not in wanted:
-                continue
-            found_days = dates.find_dates(sentence.text, published)
-            if len({value for value, _ in found_days}) > 2:
-                continue  # a list of days (a timeline, a schedule) does not date the event
-            for value, _found in found_days:
-                if published is None or published - timedelta(days=14) <= value <= published + timedelta(days=1):
-                    candidates.append((value, sentence))
-        if candidates:
-            return min(candidates, key=lambda c: c[0])
-    for wanted in event_sentences:
-        for sentence in window:
-            if (sentence.source, sentence.index) in wanted and _TIME_OF_DAY.search(sentence.text):
-                return published, sentence
-    # Only the day of a statement about the toll is named ("the Red Cross said on Tuesday"): a fresh
-    # report, so the event is that day at the latest.
-    for sentence in window:
-        if (sentence.source, sentence.index) in event_sentences[0] and sentence.index < 3:
-            said = dates.statement_day(sentence.text, published)
-            if said and (published is None or published - timedelta(days=3) <= said <= published):
-                return said, sentence
-    # A retrospective names the day in full ("on 26 December 2004"): only then an old day stands.
-    for wanted in event_sentences:
-        for sentence in window:
-            if (sentence.source, sentence.index) not in wanted:
-                continue
-            for value, found in dates.find_dates(sentence.text, published):
-                if (found.group("y1") or found.group("y2")) and (published is None or value <= published):
-                    return value, sentence
-    return None, None
 
 
 def _normalise(article: Any) -> tuple[str, str, date | None]:

@@ -29,8 +29,8 @@ _AGE = r"(?:\d{1,3}|[a-z]+(?:-[a-z]+)?)[- ](?:year|month|week)s?[- ]old"
 _NOT_A_PERSON = (r"window|seat|side|door|car|vehicle|area|street|home|house|lot|compartment|license|licence|group|"
                  r"center|centre|program|programme|services?|department|office|advocate|union|association")
 _ONE = re.compile(
-    rf"\b(?P<det>a|an|one|another|the|this|that|his|her|their)\s+(?:(?P<age>{_AGE})\s+)?(?:(?!(?:was|were|who|and)\b)[\w'’.-]+\s+){{0,2}}?"
-    rf"(?P<noun>{_WORDS.person})\b(?![-'’]\w)(?!\s+(?:{_NOT_A_PERSON})\b)|"
+    rf"\b(?P<det>a|an|one|another|the|this|that|his|her|their)\s+(?:(?P<age>{_AGE})\s+)?(?:(?-i:[A-Z])[\w'’.-]*\s+){{0,3}}?"
+    rf"(?:(?!(?:was|were|who|and)\b)[\w'’.-]+\s+){{0,2}}?(?P<noun>{_WORDS.person})\b(?![-'’]\w)(?!\s+(?:{_NOT_A_PERSON})\b)|"
     rf"\b(?P<det_age>a|an|another|the)\s+(?P<age_only>{_AGE})\b(?!\s+(?:{_WORDS.person})\b)",
     re.IGNORECASE,
 )
@@ -40,20 +40,26 @@ _GROUP = re.compile(
     re.IGNORECASE,
 )
 _BARE = re.compile(rf"^(?:[A-Z][\w'’-]*\s+){{0,2}}?(?P<noun>{_WORDS.person})\b", re.IGNORECASE)
+# "left one woman dead and a second critically wounded": an ordinal standing for one more person.
+_ELLIPTICAL = re.compile(r"\b(?:a|the)\s+(?P<n>second|third|fourth|fifth)\b(?!\s+(?:time|day|week|month|year|"
+                         r"incident|shooting|attack|suspect|gunman|shooter|floor|round|shot|man|woman|person|victim|"
+                         r"boy|girl|one|of|in|and))", re.IGNORECASE)
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b")
 _PRONOUN = re.compile(r"\b(?P<pron>he|she|they)\b", re.IGNORECASE)
 
 # What happened to the person just named (the mention is its subject).
 _BE = r"(?:was|were|is|are|has\s+been|have\s+been|had\s+been|being|been|got|gets|get)"
-_ADV = r"(?:(?:\w+ly|also|then|later|reportedly|allegedly|apparently|both|all|each|initially|previously)\s+){0,2}"
+_ADV = (r"(?:(?:\w+ly|also|then|later|reportedly|allegedly|apparently|both|all|each|initially|previously)\s+|"
+        r"(?:robbed|beaten|attacked|carjacked|assaulted|ambushed)\s+and\s+){0,2}")  # "was robbed and shot"
 # Between a person and what happened to them: an apposition (", 63, of Croydon,"), a relative
 # clause ("who fell into the well"), or a participle ("trapped down a well", "walking his dog").
 _LEAD_IN = (r"^[\s\"'’)(]*(?:,[^,]{0,60}){0,2},?\s*(?:(?:who|that)\s+(?:[^.;,]{0,80}?\s+)??|"
-            r"(?:[a-z]+(?:ed|ing)\b[^.;,]{0,60}?\s+)??)?")
+            r"(?:[a-z]+(?:ed|ing)\b[^.;,]{0,60}?\s+)??|(?:(?:in|at|on|inside|outside|near)\s+[^.;,]{0,40}?\s+)??)?")
 _SUBJECT_KILLED = re.compile(
     rf"{_LEAD_IN}(?:{_BE}\s+{_ADV}(?:shot\s+and\s+killed|shot\s+dead|shot\s+to\s+death|"
     rf"stabbed\s+to\s+death|beaten\s+to\s+death|killed|murdered|slain|fatally\s+\w+|found\s+(?:shot\s+)?dead|"
     rf"found\s+shot\s+to\s+death|pronounced\s+dead|declared\s+dead|dead|deceased|killed)|"
+    rf"(?:fatally\s+shot|shot\s+and\s+killed|killed)\s+(?:himself|herself|themselves)|took\s+(?:his|her|their)\s+own\s+li(?:fe|ves)|"
     rf"(?:killed|slain|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death|fatally\s+(?:shot|stabbed|wounded|struck|injured))"
     rf"\s+(?:in|when|during|by|on|at|after|as|while|inside|outside|near)\b|"
     rf"{_BE}\s+{_ADV}(?:shot|stabbed|wounded|hit|struck|injured|hurt)\b[^.;]{{0,80}}?\b(?:and|but)\s+(?:later\s+|then\s+)?"
@@ -73,13 +79,14 @@ _SUBJECT_HARMED = re.compile(
     re.IGNORECASE,
 )
 # What was done to the person named next (the mention is its object): "fatally shot a man".
+_AGED = r"(?:\s+(?:a\s+)?\d{1,3}-year-old)?"  # "found 54-year-old Michael Hinsch"
 _OBJECT_KILLED = re.compile(
     r"\b(?:shot\s+and\s+killed|fatally\s+(?:shot|stabbed|wounded|struck)|killed|murdered|gunned\s+down|"
-    r"shot\s+dead|found\s+the\s+body\s+of|body\s+of|bodies\s+of|death\s+of|killing\s+of|slaying\s+of)\s*$",
+    rf"shot\s+dead|found\s+the\s+body\s+of|body\s+of|bodies\s+of|death\s+of|killing\s+of|slaying\s+of){_AGED}\s*$",
     re.IGNORECASE,
 )
 _OBJECT_HARMED = re.compile(
-    r"\b(?:shot|wounded|injured|struck|hit|stabbed|shooting\s+of|found|left)\s*$", re.IGNORECASE)
+    rf"\b(?:shot|wounded|injured|struck|hit|stabbed|shooting\s+of|found|left){_AGED}\s*$", re.IGNORECASE)
 # After an object: "found Brian Freeman dead", "left a man dead", "shot a man in the leg".
 _AFTER_OBJECT_KILLED = re.compile(
     r"^\s*(?:,[^,]{0,40},\s*)?(?:dead|lying\s+dead|(?:shot\s+)?to\s+death|unresponsive\s+and\s+dead)\b", re.IGNORECASE)
@@ -100,7 +107,8 @@ _MALE = re.compile(r"\b(?:man|boy|male|father|son|husband|brother|grandfather|bo
                    re.IGNORECASE)
 _FEMALE = re.compile(r"\b(?:woman|girl|female|mother|daughter|wife|sister|grandmother|girlfriend|she|her)\b",
                      re.IGNORECASE)
-_CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:and|but|while|who|police|officers|according)\b|\s+but\s+|\s+while\s+")
+_NAME_CLAUSE_END = re.compile(r"[;:]|\.\s|\s[-–—]{1,2}\s|\s+but\s+|\s+while\s+")
+_CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:and|but|while|police|officers|according)\b|\s+but\s+|\s+while\s+")
 
 
 @dataclass
@@ -173,6 +181,9 @@ def mentions(sentence: Sentence, names: Sequence[tuple[int, int]]) -> list[_Ment
         noun = match.group("noun") or ""
         found.append(_Mention(match.start(), match.end(), "another" if det == "another" else kind,
                               gender=_gender(noun), age=(age or "").split("-")[0].lower() or None, text=match.group(0)))
+    for match in _ELLIPTICAL.finditer(text):
+        if free(*match.span()):
+            found.append(_Mention(match.start(), match.end(), "another", text=match.group(0)))
     if sentence.source == "title":
         # Headlines drop the article: "Teen shot dead in park", "Chinese boy found dead in well".
         bare = _BARE.match(text)
@@ -190,20 +201,28 @@ def mentions(sentence: Sentence, names: Sequence[tuple[int, int]]) -> list[_Ment
 def state_of(text: str, mention: _Mention) -> str | None:
     """'killed', 'harmed' or None: what the sentence says happened to this person."""
     after = text[mention.end:mention.end + 160]
-    clause = _CLAUSE_END.split(after, maxsplit=1)[0] if mention.kind != "name" else after[:160]
+    # A name's clause runs through its appositions ("A, 62, and B, 63, died"), not past a dateline dash.
+    clause = (_CLAUSE_END if mention.kind != "name" else _NAME_CLAUSE_END).split(after, maxsplit=1)[0]
     before = text[max(0, mention.start - 60):mention.start]
     negated_before = bool(re.search(r"\b(?:not|no|never)\s+\w*\s*$", before, re.IGNORECASE))
-    if _SUBJECT_KILLED.search(clause) and not _NEGATED.search(clause[:25]):
+    # (A negated predicate, "was not hurt", does not match the patterns: no check needed after.)
+    if _SUBJECT_KILLED.search(clause):
         return "killed"
+    if mention.kind == "another" and not mention.gender:
+        # "one woman dead and a second critically wounded": the ordinal's predicate has no verb.
+        elliptical = re.match(r"\s*(?:\w+ly\s+)?(?P<state>dead|killed|wounded|injured|hurt)\b", clause, re.IGNORECASE)
+        if elliptical:
+            return "killed" if elliptical.group("state").lower() in ("dead", "killed") else "harmed"
     if _OBJECT_KILLED.search(before) and not negated_before:
         return "killed"
-    if _OBJECT_HARMED.search(before) and not negated_before:
+    object_of = _OBJECT_HARMED.search(before)
+    if object_of and not negated_before:
         if _AFTER_OBJECT_KILLED.search(after):
             return "killed"
-        if before.rstrip().lower().endswith(("found", "left")) and not _AFTER_OBJECT_HARMED.search(after):
-            return None  # "found a man" / "left a woman" say nothing yet
-        return "harmed"
-    if _SUBJECT_HARMED.search(clause) and not re.search(r"\b(?:not|never)\b", clause[:30], re.IGNORECASE):
+        # "found a man" / "left a woman" say nothing yet: what the clause goes on to say decides.
+        if not re.match(r"(?:found|left)\b", object_of.group(0), re.IGNORECASE) or _AFTER_OBJECT_HARMED.search(after):
+            return "harmed"
+    if _SUBJECT_HARMED.search(clause):
         return "harmed"
     return None
 

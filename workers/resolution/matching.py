@@ -22,14 +22,10 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
-from workers.resolution.material import Material, country_code_of, place_country
+from workers.resolution.material import Material, place_country
+from workers.resolution.regions import INSIDE, related
 
 SYNDICATED = 0.6          # estimated Jaccard of word 3-shingles: same wire copy, lightly edited
-# The fit weighs both classes the same, so its probabilities run high: a report joins the best
-# candidate only at MATCH, where under one in a hundred pairs of different shootings in one week
-# score (held out, python -m ops.train_linking).
-MATCH = 0.85
-MERGE = 0.9               # a report this likely of two incidents shows they are one
 WINDOW_DAYS = 120         # candidates are sought this far either side of the report's day
 MIN_NAMES = 3             # fewer informative names than this: their share says little
 
@@ -50,10 +46,11 @@ CONFUSED = (
     ("structural_collapse", "explosion"), ("stampede", "structural_collapse"),
 )
 FEATURES = (
-    "text", "names_share", "names_many", "names_distinct", "place_agree", "place_conflict", "country_agree",
-    "country_conflict", "type_same", "type_related", "day_close", "day_gap", "perp_agree", "perp_conflict",
-    "toll_equal", "toll_conflict",
+    "text", "names_share", "names_many", "names_distinct", "site_agree", "site_conflict", "place_agree",
+    "place_conflict", "country_agree", "country_conflict", "type_same", "type_related", "day_close", "day_gap",
+    "perp_agree", "perp_conflict", "toll_equal", "toll_conflict",
 )
+TOLL_TELLING = 5          # equal tolls this high identify an event; equal ones of 0 or 1 say little
 
 
 def related_types(event_type: str) -> tuple[str, ...]:
@@ -80,10 +77,24 @@ class Model:
 
 
 @lru_cache(maxsize=1)
+def _fitted() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files(__package__).joinpath("linking_model.json").read_text())
+    return data
+
+
+@lru_cache(maxsize=1)
 def model() -> Model:
     """The fitted weights shipped with the package."""
-    data: dict[str, Any] = json.loads(resources.files(__package__).joinpath("linking_model.json").read_text())
+    data = _fitted()
     return Model(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()})
+
+
+# The fit weighs both classes the same, so its probabilities run high. The operating points are
+# fitted with the weights (python -m ops.train_linking): a report joins the best candidate at MATCH,
+# where at most one in a hundred held-out pairs of different incidents score; a report this likely
+# of two incidents (MERGE) shows they are one.
+MATCH = float(_fitted()["match"])
+MERGE = float(_fitted()["merge"])
 
 
 # -- features --------------------------------------------------------------------------------------
@@ -121,7 +132,13 @@ def place_agreement(a: Material, b: Material) -> float | None:
     b_named_by_a = any(_named(q, a.names) for q in theirs)
     if a_named_by_b and b_named_by_a:
         return 1.0
-    if all(place_country(p)[0] == "city" for p in mine | theirs):
+    # A city and its province or state ("Baoding", "Hebei"), or a city and another country's region.
+    nested = [r for p in mine for q in theirs if (r := related(p, q)) is not None]
+    if nested and max(nested) == INSIDE:
+        return 1.0
+    if nested and max(nested) > 0:
+        return max(max(nested), 0.75 if a_named_by_b or b_named_by_a else 0.0)
+    if nested or all(place_country(p)[0] == "city" for p in mine | theirs):
         return 0.0
     return 0.75 if a_named_by_b or b_named_by_a else 0.5
 
@@ -149,25 +166,24 @@ def informative_names(a: Material, b: Material) -> tuple[frozenset[str], frozens
     """Both sides' names without the places (scored on their own; every story from one city names
     it) and without country names and demonyms (every story from one country names those)."""
     places = a.places | b.places
-    return (frozenset(n for n in a.names - places if country_code_of(n) is None),
-            frozenset(n for n in b.names - places if country_code_of(n) is None))
+    return a.names_not_countries - places, b.names_not_countries - places
 
 
-def name_overlap(a: Material, b: Material) -> float:
+def name_overlap(a: Material, b: Material, informative: tuple[frozenset[str], frozenset[str]] | None = None) -> float:
     """Share of the smaller side's informative names the other side also mentions (damped when
     that side has only a name or two)."""
-    mine, theirs = informative_names(a, b)
+    mine, theirs = informative or informative_names(a, b)
     smaller = min(len(mine), len(theirs))
     if not smaller:
         return 0.0
     return len(mine & theirs) / smaller * min(1.0, smaller / MIN_NAMES)
 
 
-def shared_names(a: Material, b: Material) -> int:
+def shared_names(a: Material, b: Material, informative: tuple[frozenset[str], frozenset[str]] | None = None) -> int:
     """How many informative names both sides mention: a page that wanders (a photo roundup, a live
     blog) has so many names that its share is small, yet five victims' or officials' names in
     common say it is the same story."""
-    mine, theirs = informative_names(a, b)
+    mine, theirs = informative or informative_names(a, b)
     return len(mine & theirs)
 
 
@@ -182,13 +198,57 @@ _INSTITUTIONAL = frozenset([
 ])
 
 
-def distinct_names(a: Material, b: Material) -> int:
+def distinct_names(a: Material, b: Material, informative: tuple[frozenset[str], frozenset[str]] | None = None) -> int:
     """How many names of people or particular things both sides mention: informative names of two
     or more words none of which names an institution, an outlet or a street (victims, suspects,
     officials, venues)."""
-    mine, theirs = informative_names(a, b)
+    mine, theirs = informative or informative_names(a, b)
     return sum(1 for n in mine & theirs
                if len(words := n.split()) >= 2 and not any(w in _INSTITUTIONAL for w in words))
+
+
+# Last words of a street or a named site: two reports naming one street or venue tell one event; two
+# local shootings in one city and week rarely share one, and each report names its own.
+_STREET_OR_SITE = frozenset([
+    "street", "st", "avenue", "ave", "road", "rd", "drive", "boulevard", "blvd", "lane", "court", "way",
+    "parkway", "highway", "terrace", "circle", "trail", "pike", "plaza", "apartments", "complex", "mall",
+    "market", "school", "church", "mosque", "temple", "synagogue", "bar", "club", "lounge", "nightclub",
+    "restaurant", "hotel", "motel", "station", "stadium", "arena", "store", "consulate", "embassy", "airport",
+    "bridge", "college", "park", "souk", "bazaar",
+])
+_GENERIC = frozenset(["the", "high", "middle", "elementary", "north", "south", "east", "west", "new", "old",
+                      "main", "gas", "bus", "train", "police", "fire", "city", "state", "county"])
+
+
+def sites(m: Material) -> frozenset[str]:
+    """Streets and named sites among a side's places and names ("halsted street", "souk al khadra")."""
+    found = set()
+    for name in m.names | m.places:
+        words = name.split()
+        if words and words[0] == "the":
+            words = words[1:]
+        if (len(words) >= 2 and words[-1] in _STREET_OR_SITE
+                and not all(w in _GENERIC or w in _INSTITUTIONAL for w in words[:-1])):
+            found.add(" ".join(words))
+    return frozenset(found)
+
+
+def _sites_of(m: Material) -> frozenset[str]:
+    """sites(m), worked out once per material (a report is compared with many incidents)."""
+    cached = m.__dict__.get("_sites")
+    if cached is None:
+        cached = m.__dict__["_sites"] = sites(m)
+    return cached
+
+
+def site_agreement(a: Material, b: Material) -> float | None:
+    """1.0 when both name one street or site, 0.0 when both name some and none in common, else None."""
+    mine, theirs = _sites_of(a), _sites_of(b)
+    if not mine or not theirs:
+        return None
+    if mine & theirs or any(fuzz.token_set_ratio(p, q) >= 90 for p in mine for q in theirs):
+        return 1.0
+    return 0.0
 
 
 def text_similarity(a: Material, b: Material) -> tuple[float, int | None]:
@@ -214,17 +274,33 @@ def _tolls_conflict(report: tuple[int, int], incident: tuple[int, int], report_i
 
 def features(report: Material, incident: Material, text: float | None = None) -> dict[str, float]:
     """The named features of one (report, incident) pair, each in [0, 1]: what identifies one event
-    (text, names, perpetrator), what corroborates it (place, country, type, day, toll), and what
-    conflicts."""
+    (text, names, sites, perpetrator), what corroborates it (place, country, type, day, toll), and
+    what conflicts. An incident is compared source by source (material.source_views); the features
+    of the source that makes the pair most likely are returned."""
     if text is None:
         text, _ = text_similarity(report, incident)
+    best: tuple[float, dict[str, float]] | None = None
+    fitted = model()
+    for mine in report.views:
+        for theirs in incident.views:
+            found = _pair_features(mine, theirs, text)
+            likely = fitted.probability(found)
+            if best is None or likely > best[0]:
+                best = (likely, found)
+    assert best is not None  # source_views gives at least one view of each side
+    return best[1]
+
+
+def _pair_features(report: Material, incident: Material, text: float) -> dict[str, float]:
     place = place_agreement(report, incident)
+    site = site_agreement(report, incident)
+    informative = informative_names(report, incident)
     countries_known = report.country_code is not None and incident.country_code is not None
     same_country = countries_known and report.country_code == incident.country_code
     # Another country the other side's text names (victims from abroad, where it fell) is no conflict.
     named_across = bool(report.countries & incident.countries)
     distance = day_distance(report, incident)
-    related = incident.event_type in related_types(report.event_type)
+    type_related = incident.event_type in related_types(report.event_type)
     perp_known = bool(report.perpetrators and incident.perpetrators)
     perp_agree = perp_known and any(fuzz.token_set_ratio(p, q) >= 85 for p in report.perpetrators
                                     for q in incident.perpetrators)
@@ -235,21 +311,23 @@ def features(report: Material, incident: Material, text: float | None = None) ->
         if mine is None or theirs is None:
             continue
         if theirs[0] <= mine[0] <= theirs[1] or theirs[0] <= mine[1] <= theirs[1]:
-            toll_equal = 1.0
+            toll_equal = max(toll_equal, min(1.0, max(mine[0], theirs[0]) / TOLL_TELLING))
         elif _tolls_conflict(mine, theirs, later):
             toll_conflict = 1.0
     identity = {
         "text": min(1.0, text * 4),  # same-event articles by different outlets share few shingles
-        "names_share": name_overlap(report, incident),
-        "names_many": min(1.0, shared_names(report, incident) / 5),
-        "names_distinct": min(1.0, distinct_names(report, incident) / 2),
+        "names_share": name_overlap(report, incident, informative),
+        "names_many": min(1.0, shared_names(report, incident, informative) / 5),
+        "names_distinct": min(1.0, distinct_names(report, incident, informative) / 2),
         "perp_agree": 1.0 if perp_agree else 0.0,
+        "site_agree": 1.0 if site == 1.0 else 0.0,
     }
     corroboration = {
-        "place_agree": 0.0 if place is None else place,
+        # Only a known agreement: "one may contain the other" (0.5) is no evidence either way.
+        "place_agree": 0.0 if place is None or place < 0.75 else place,
         "country_agree": 1.0 if same_country else 0.0,
         "type_same": 1.0 if report.event_type == incident.event_type else 0.0,
-        "type_related": 1.0 if related and report.event_type != incident.event_type else 0.0,
+        "type_related": 1.0 if type_related and report.event_type != incident.event_type else 0.0,
         "day_close": 0.0 if distance is None else max(0.0, 1.0 - distance / 4),
         "toll_equal": toll_equal,
     }
@@ -259,6 +337,7 @@ def features(report: Material, incident: Material, text: float | None = None) ->
         "day_gap": 0.0 if distance is None else min(1.0, distance / WINDOW_DAYS),
         "perp_conflict": 1.0 if perp_known and not perp_agree else 0.0,
         "toll_conflict": toll_conflict,
+        "site_conflict": 1.0 if site == 0.0 else 0.0,
     }
     return {**identity, **corroboration, **conflicts}
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from datasketch import MinHash
@@ -48,6 +48,24 @@ _NOT_NAMES = frozenset([
 ])
 
 
+# Newsroom boilerplate: every story of an outlet carries it, so names and shingles in it would make
+# different events of one outlet look alike ("Copyright 2018 by WJXT News4Jax - All rights reserved",
+# "Stay with News 3 for updates", "Follow her on Twitter @...", "Contact Jane Doe at 555-0100").
+_BOILERPLATE = re.compile(
+    r"(?:Image\s+)?(?i:copyright)\b.{0,120}?All rights reserved\.?"
+    r"|(?:Image\s+)?(?:(?i:copyright)|©)\s+(?:©\s*)?(?:\d{4}\s+)?(?:by\s+)?(?:[A-Z0-9][\w&'’.-]*,?\s*){1,3}"
+    r"|Image caption\b"
+    r"|(?:(?<=^)|(?<=[.!?\n]\s)|(?<=[.!?\n]))\s*(?:Stay with|Follow|Contact|Email|Reach|Read or Share|Share this)\b"
+    r"[^.\n]{0,120}(?:\.|$)",
+    re.MULTILINE)
+
+
+def without_boilerplate(text: str) -> str:
+    """`text` without copyright lines, bylines' contact details and "stay with us" tails."""
+    return _BOILERPLATE.sub(" ", text)
+
+
+@lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Lower case, accents and punctuation folded: 'Mazar-e-Sharif' -> 'mazar e sharif'."""
     folded = unicodedata.normalize("NFKD", text)
@@ -140,6 +158,21 @@ class Figures:
     as_of: datetime | None = None
 
 
+SOURCE_NAMES = 64        # names kept per source: its lead's, where the event's places and people are named
+
+
+@dataclass(frozen=True)
+class Source:
+    """What one article said that identifies its event: the names of its lead and its places.
+
+    An incident is compared source by source, not by the union of everything its sources named:
+    a union grows with every report linked until any story of the city matches it."""
+
+    article_id: int
+    names: frozenset[str]       # the first SOURCE_NAMES names of its lead, countries and demonyms left out
+    places: frozenset[str]
+
+
 @dataclass(frozen=True)
 class Material:
     """Everything matching looks at, for one report or one incident."""
@@ -158,6 +191,34 @@ class Material:
     perpetrators: frozenset[str] = frozenset()   # named perpetrator or claiming group, normalised
     figures: Figures = Figures()
     keys: tuple[str, ...] = ()                   # retrieval keys: informative places and names, in order
+    # Per source (a report: itself; an incident: its latest reports'); empty for an incident made
+    # before sources were kept, which is then compared by its signature's union.
+    sources: tuple[Source, ...] = ()
+    location: str | None = None                  # the current place, normalised
+
+    @cached_property
+    def views(self) -> list[Material]:
+        """source_views(self), made once."""
+        return source_views(self)
+
+    @cached_property
+    def names_not_countries(self) -> frozenset[str]:
+        """Its names without country names and demonyms (every story from one country names those)."""
+        return frozenset(n for n in self.names if country_code_of(n) is None)
+
+
+def source_views(material: Material) -> list[Material]:
+    """The material as each of its sources tells it (its own places, names and location): what a
+    report is compared with. Material without sources is its own one view."""
+    if not material.sources:
+        return [material]
+    current = frozenset({material.location}) if material.location else frozenset()
+    views = []
+    for source in material.sources:
+        view = replace(material, names=source.names, places=source.places | current, sources=())
+        view.__dict__["names_not_countries"] = source.names  # a source keeps no country names
+        views.append(view)
+    return views
 
 
 def retrieval_keys(places: Iterable[str], names: Iterable[str], limit: int = KEYS_PER_REPORT) -> list[str]:
@@ -188,7 +249,7 @@ def report_material(report: Mapping[str, Any], title: str | None, text: str | No
     """Material of one `reports` row (typed columns + facts) and its article's title and text."""
     facts = report.get("facts") or {}
     facts = facts if isinstance(facts, Mapping) else {}
-    full_text = f"{title or ''}\n{text or ''}"
+    full_text = without_boilerplate(f"{title or ''}\n{text or ''}")
     places = {normalise(p) for p in _places(report, facts) if p and normalise(p)}
     # People and the venue, when the extractor names them, lead the names; then the text's own.
     named = [normalise(n) for key in ("people", "venue", "victims", "suspects") for n in _strings(facts.get(key))]
@@ -217,6 +278,9 @@ def report_material(report: Mapping[str, Any], title: str | None, text: str | No
         figures=Figures(None if killed is None else (killed, killed),
                         None if injured is None else (injured, injured), report.get("as_of") or published),
         keys=tuple(retrieval_keys(sorted(places), ordered)),
+        sources=(Source(article_id, frozenset([n for n in dict.fromkeys(ordered) if country_code_of(n) is None]
+                                              [:SOURCE_NAMES]), frozenset(places)),),
+        location=normalise(report["location"]) if report.get("location") else None,
     )
 
 
@@ -233,9 +297,10 @@ def _range(row: Mapping[str, Any], name: str) -> tuple[int, int] | None:
     return int(low), int(high)
 
 
-def incident_material(incident: Mapping[str, Any],
-                      texts: Iterable[tuple[int, Sequence[int]]]) -> Material:
-    """Material of one `incidents` row: its signature plus the MinHashes of its reports' texts."""
+def incident_material(incident: Mapping[str, Any], texts: Iterable[tuple[int, Sequence[int]]],
+                      sources: Iterable[Source] = ()) -> Material:
+    """Material of one `incidents` row: its signature, the MinHashes of its reports' texts, and what
+    each of its latest reports named."""
     signature = incident.get("signature") or {}
     day = incident.get("occurred_on")
     if day is None and incident.get("first_reported_at") is not None:
@@ -248,7 +313,7 @@ def incident_material(incident: Mapping[str, Any],
         countries.add(incident["country_code"])
     perpetrators = set(signature.get("perpetrators", []))
     perpetrators |= {normalise(p) for p in (incident.get("perpetrator"), incident.get("claimed_by")) if p}
-    kept = tuple((int(a), tuple(int(v) for v in h)) for a, h in texts if h)
+    kept = tuple((int(a), tuple(h)) for a, h in texts if h)  # bigint[] comes back as ints
     as_of = max((t for t in (incident.get("killed_as_of"), incident.get("injured_as_of")) if t), default=None)
     return Material(
         category=incident["category"], event_type=incident["event_type"],
@@ -259,6 +324,8 @@ def incident_material(incident: Mapping[str, Any],
         countries=frozenset(countries), perpetrators=frozenset(p for p in perpetrators if p),
         figures=Figures(_range(incident, "killed"), _range(incident, "injured"), as_of),
         keys=tuple(incident.get("match_keys") or ()),
+        sources=tuple(sources),
+        location=normalise(incident["location"]) if incident.get("location") else None,
     )
 
 

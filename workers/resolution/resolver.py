@@ -38,6 +38,7 @@ from newswatch.errors import StaleIncident
 from workers.resolution.matching import MATCH, MERGE, WINDOW_DAYS, Match, ranked, score
 from workers.resolution.material import (
     Material,
+    Source,
     incident_material,
     merged_signature,
     report_material,
@@ -52,6 +53,7 @@ Conn = psycopg.Connection[Any]
 # pg_advisory_xact_lock(int, int): this namespace, then a 32-bit hash of one retrieval key.
 LOCK_NAMESPACE = 0x6E77
 TEXTS_PER_INCIDENT = 50   # the latest sources' MinHashes an incident is compared by
+SOURCES_PER_INCIDENT = 12  # the latest sources whose names and places an incident is compared by
 CANDIDATES = 40           # incidents scored per report: those sharing the most keys, then the nearest
 
 
@@ -86,8 +88,8 @@ def resolve_report(conn: Conn, report_id: int) -> Resolution:
             return Resolution("gone")
         if row["resolved_at"] is not None:
             return Resolution("already_done", row["incident_id"])
-        row = {**row, "as_of": _as_of(row)}
-        material = report_material(row, *_own_text(row))
+        row = {**row, "as_of": report_as_of(row)}
+        material = report_material(row, *own_text(row))
         if not row["is_primary"]:
             # Its article is about another incident: sharing the article says nothing of this one.
             material = replace(material, article_ids=frozenset())
@@ -112,7 +114,7 @@ def lock_keys(conn: Conn, keys: tuple[str, ...] | list[str]) -> None:
                      (LOCK_NAMESPACE, ids))
 
 
-def _own_text(row: dict[str, Any]) -> tuple[str | None, str | None]:
+def own_text(row: dict[str, Any]) -> tuple[str | None, str | None]:
     """(title, text) a report is matched by: its article's, or for another incident the article
     mentions only the sentences quoted about it (the rest of the text is about the main one)."""
     if row["is_primary"]:
@@ -123,7 +125,7 @@ def _own_text(row: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, " ".join(dict.fromkeys(quotes))
 
 
-def _as_of(row: dict[str, Any]) -> Any:
+def report_as_of(row: dict[str, Any]) -> Any:
     """When the report's figures were current: the article's publish time, or for a later revision
     of its text (an updated story) the time that revision was fetched, which is when it said so."""
     published, fetched = row.get("published_at"), row.get("revision_fetched_at")
@@ -162,7 +164,10 @@ def _candidates(conn: Conn, material: Material, article_id: int | None = None) -
                ORDER BY shared DESC, abs(match_day - %(day)s::date), id
                LIMIT %(limit)s""",
             {"keys": list(material.keys), "low": day - timedelta(days=WINDOW_DAYS),
-             "high": day + timedelta(days=WINDOW_DAYS), "day": day, "limit": CANDIDATES}).fetchall()
+             "high": day + timedelta(days=WINDOW_DAYS), "day": day, "limit": CANDIDATES},
+            # Never a prepared statement: a generic plan cannot see how rare the keys are and scans
+            # every incident of the window; the custom plan ANDs the key and day indexes.
+            prepare=False).fetchall()
     if article_id is not None:
         rows += conn.execute(
             """SELECT * FROM incidents WHERE merged_into IS NULL AND id IN (
@@ -171,26 +176,38 @@ def _candidates(conn: Conn, material: Material, article_id: int | None = None) -
     if not rows:
         return {}
     incidents = {r["id"]: r for r in rows}
-    texts = _latest_texts(conn, list(incidents))
-    return {i: incident_material(row, texts[i]) for i, row in incidents.items()}
+    sources = _latest_sources(conn, list(incidents))
+    return {i: _material_of(row, sources[i]) for i, row in incidents.items()}
 
 
-def _latest_texts(conn: Conn, incident_ids: list[int]) -> dict[int, list[tuple[int, list[int]]]]:
-    """(article id, MinHash) of each incident's latest sources, syndicated copies and articles that
-    only mention it left out: enough to spot a copy, and bounded so a long-running incident's lookup
-    stays cheap."""
-    texts: dict[int, list[tuple[int, list[int]]]] = {incident_id: [] for incident_id in incident_ids}
+def _latest_sources(conn: Conn, incident_ids: list[int]) -> dict[int, list[tuple[int, list[int], Source | None]]]:
+    """(article id, MinHash, what it named) of each incident's latest sources, syndicated copies and
+    articles that only mention it left out: enough to spot a copy, and bounded so a long-running
+    incident's lookup stays cheap. What it named is None for a report resolved before names were
+    kept per report, and past the SOURCES_PER_INCIDENT latest."""
+    found: dict[int, list[tuple[int, list[int], Source | None]]] = {incident_id: [] for incident_id in incident_ids}
     for r in conn.execute(
-            """SELECT incident_id, article_id, text_minhash FROM (
-                   SELECT incident_id, article_id, text_minhash,
+            """SELECT incident_id, article_id, text_minhash, match_names, match_places, n FROM (
+                   SELECT incident_id, article_id, text_minhash, match_names, match_places,
                           row_number() OVER (PARTITION BY incident_id ORDER BY id DESC) AS n
                    FROM reports
                    WHERE incident_id = ANY(%s) AND text_minhash IS NOT NULL AND copy_of IS NULL
                      AND is_primary) latest
-               WHERE n <= %s""",
+               WHERE n <= %s ORDER BY incident_id, n""",
             (incident_ids, TEXTS_PER_INCIDENT)):
-        texts[r["incident_id"]].append((r["article_id"], r["text_minhash"]))
-    return texts
+        source = None
+        if r["match_names"] is not None and r["n"] <= SOURCES_PER_INCIDENT:
+            source = Source(r["article_id"], frozenset(r["match_names"]), frozenset(r["match_places"] or ()))
+        found[r["incident_id"]].append((r["article_id"], r["text_minhash"], source))
+    return found
+
+
+def _material_of(row: dict[str, Any], found: list[tuple[int, list[int], Source | None]]) -> Material:
+    """An incident's material from its row and its latest sources. Sources are compared one by one
+    only when every one of them kept its names (otherwise the signature's union stands in)."""
+    latest = [s for _, _, s in found[:SOURCES_PER_INCIDENT]]
+    sources = [s for s in latest if s is not None] if latest and None not in latest else []
+    return incident_material(row, [(a, h) for a, h, _ in found], sources)
 
 
 def _claim(conn: Conn, row: dict[str, Any], incident: dict[str, Any]) -> Claim:
@@ -295,10 +312,12 @@ def _save(conn: Conn, incident: dict[str, Any], outcome: Outcome, row: dict[str,
 def _mark(conn: Conn, row: dict[str, Any], material: Material, incident_id: int | None,
           resolution: str, copy_of: int | None = None) -> None:
     minhash = list(material.texts[0][1]) if material.texts else None
+    source = material.sources[0] if material.sources else None
     conn.execute(
         """UPDATE reports SET incident_id = %s, resolved_at = now(), resolution = %s, copy_of = %s,
-               text_minhash = %s WHERE id = %s""",
-        (incident_id, resolution, copy_of, minhash, row["id"]))
+               text_minhash = %s, match_names = %s, match_places = %s WHERE id = %s""",
+        (incident_id, resolution, copy_of, minhash, sorted(source.names) if source else None,
+         sorted(source.places) if source else None, row["id"]))
 
 
 def _evidence(row: dict[str, Any] | None) -> Any:
@@ -346,15 +365,22 @@ def _live_material(conn: Conn, incident_id: int) -> Material | None:
     row = conn.execute("SELECT * FROM incidents WHERE id = %s AND merged_into IS NULL", (incident_id,)).fetchone()
     if row is None:
         return None
-    return incident_material(row, _latest_texts(conn, [incident_id])[incident_id])
+    return _material_of(row, _latest_sources(conn, [incident_id])[incident_id])
 
 
 def _kept_apart(conn: Conn, a: int, b: int) -> bool:
-    """Did a person split one of these incidents out of the other? Then no report merges them again."""
+    """Did a person split one of these incidents (or one merged into it since) out of the other? Then
+    no report merges them again."""
     return conn.execute(
-        """SELECT 1 FROM incident_history WHERE (incident_id = %s AND split_from = %s)
-                                            OR (incident_id = %s AND split_from = %s) LIMIT 1""",
-        (a, b, b, a)).fetchone() is not None
+        """SELECT 1 FROM incident_history h
+               JOIN incidents born ON born.id = h.incident_id
+               JOIN incidents parent ON parent.id = h.split_from
+           WHERE h.split_from IS NOT NULL
+             AND ARRAY[COALESCE(born.merged_into, born.id), COALESCE(parent.merged_into, parent.id)]
+                 <@ ARRAY[%s, %s]::bigint[]
+             AND COALESCE(born.merged_into, born.id) <> COALESCE(parent.merged_into, parent.id)
+           LIMIT 1""",
+        (a, b)).fetchone() is not None
 
 
 def merge(conn: Conn, survivor_id: int, loser_id: int, row: dict[str, Any] | None = None) -> int:

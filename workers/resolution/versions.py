@@ -211,3 +211,26 @@ def _more_specific(candidate: str, current: str | None) -> bool:
         return True
     new, old = normalise(candidate), normalise(current)
     return new != old and f" {old} " in f" {new} "
+
+
+def replay(claims: list[Claim]) -> State:
+    """The state the version rules give an incident made of these claims, applied in this order
+    (the first makes the incident). Used to recompute an incident from the reports it keeps."""
+    if not claims:
+        raise ValueError("an incident needs at least one claim")
+    state = first_state(claims[0]).state
+    for claim in claims[1:]:
+        state = apply(state, claim).state
+    return state
+
+
+def most_given(values: list[Any]) -> Any:
+    """The value given most often (None left out); ties go to the one given first."""
+    counts: dict[Any, int] = {}
+    for value in values:
+        if value is not None:
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        return None
+    top = max(counts.values())
+    return next(value for value in counts if counts[value] == top)

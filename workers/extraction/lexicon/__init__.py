@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +82,19 @@ class EventType:
     vehicles: re.Pattern[str] | None     # for crashes: the vehicles of this kind
     deliberate: bool                     # an attack by its nature
 
-    def find(self, text: str) -> list[re.Match[str]]:
-        """Trigger phrases in `text`, except those inside an exclusion."""
-        found = list(self.triggers.finditer(text))
-        if found and self.exclusions is not None:
-            blocked = [m.span() for m in self.exclusions.finditer(text)]
-            found = [m for m in found if not any(a < m.end() and m.start() < b for a, b in blocked)]
-        return found
+    def find(self, text: str) -> tuple[re.Match[str], ...]:
+        """Trigger phrases in `text`, except those inside an exclusion. Cached: the rules ask about
+        the same sentence many times (its type, its date, whether it tells the event)."""
+        return _find(self, text)
+
+
+@lru_cache(maxsize=16384)
+def _find(kind: EventType, text: str) -> tuple[re.Match[str], ...]:
+    found = list(kind.triggers.finditer(text))
+    if found and kind.exclusions is not None:
+        blocked = [m.span() for m in kind.exclusions.finditer(text)]
+        found = [m for m in found if not any(a < m.end() and m.start() < b for a, b in blocked)]
+    return tuple(found)
 
 
 @cache
@@ -148,7 +154,8 @@ def casualties() -> Casualties:
         injured=section("injured"),
         taken=section("taken"),
         harm=compile_words(data["harm"]["words"]),
-        headline_harm=compile_words(data["harm"]["headline"]),
+        headline_harm=compile_words(data["harm"]["headline"]
+                                    + [verb_pattern(v) for v in data["harm"].get("headline_verbs", [])]),
         person=alternation([_phrase(w) for w in victims["singular"]]),
         people=alternation([_phrase(w) for w in victims["plural"]]),
         no_harm=compile_words(data["no_harm"]["patterns"]),
