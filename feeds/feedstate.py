@@ -47,6 +47,7 @@ class FeedResult:
     new_url_key: str | None = None
     entries: list[Entry] = field(default_factory=list)
     error_kind: str | None = None  # one short word for metrics: http, timeout, not_a_feed, ...
+    started: float | None = None   # time.monotonic() when its request went out: `delay_s` counts from then
 
     def note_refused(self, reasons: list[str]) -> None:
         """Some entries could not be taken (an unusable link, a value PostgreSQL refuses): the

@@ -193,10 +193,12 @@ class Poller:
 
         async def poll(claim: FeedClaim) -> None:
             try:
+                started = time.monotonic()
                 result = await self._poll_feed(fetcher, claim)
                 if result is None:
                     unpolled.append(claim.id)
                 else:
+                    result.started = started
                     pending.append(result)
                     await flush()
             finally:
@@ -235,6 +237,9 @@ class Poller:
                 result = by_feed[feed_id]
                 result.etag = result.last_modified = None
                 result.delay_s = min(result.delay_s, CAPPED_REPOLL_S)
+            for result in batch:  # an interval runs from the poll, not from when its batch was written
+                if result.started is not None:
+                    result.delay_s = max(0.0, result.delay_s - (time.monotonic() - result.started))
             feedstate.write_results(conn, batch)
             return counts
 

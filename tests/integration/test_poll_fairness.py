@@ -131,3 +131,16 @@ def test_feeds_keep_being_polled_while_a_backlog_of_pages_is_fetched(db, server)
     left = db.execute("SELECT count(*) AS n FROM articles WHERE status = 'new'").fetchone()["n"]
     assert left > 0, "the backlog cleared: the test proves nothing"
     assert quick_polls >= 3  # polled about every second, not once the backlog cleared
+
+
+def test_a_feeds_interval_runs_from_its_poll_not_from_when_the_results_were_written(db, server):
+    def slow_feed(_request):
+        time.sleep(1.0)
+        return Response(rss(), content_type="application/rss+xml")
+
+    server.expect_request("/slow.xml").respond_with_handler(slow_feed)
+    feed = add_feed(db, server.url_for("/slow.xml"), interval_s=3)
+    run_pass()
+    row = db.execute("SELECT next_poll_at - last_polled_at AS gap FROM feeds WHERE id = %s", (feed,)).fetchone()
+    # Written a second or more after the request went out: due 3 s after the request, not after the write.
+    assert row["gap"].total_seconds() <= 2.05

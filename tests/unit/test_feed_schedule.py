@@ -26,8 +26,11 @@ def test_retry_after_in_the_past_means_now_and_junk_means_nothing():
     assert parse_retry_after(None, NOW) is None
 
 
-def test_a_healthy_feed_is_polled_at_its_interval():
-    assert feed_delay(300, 0, 3600) == 300
+def test_a_healthy_feed_is_polled_within_its_interval_and_feeds_drift_apart():
+    rng = random.Random(3)
+    delays = [feed_delay(300, 0, 3600, rng=rng) for _ in range(20)]
+    assert all(270 <= d <= 300 for d in delays)
+    assert len({round(d) for d in delays}) > 10  # twenty feeds polled together are not due together again
 
 
 def test_failures_back_off_exponentially_within_the_jitter():
