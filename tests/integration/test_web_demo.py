@@ -71,12 +71,16 @@ def demo(tmp_path_factory) -> Iterator[Demo]:
 
 
 def _row(driver) -> dict[str, str] | None:
-    rows = driver.find_elements("css selector", "#incidents tbody tr[data-id]")
-    for row in rows:
-        if "bombing" in row.text and "Mombasa" in row.text:
-            return {"id": row.get_attribute("data-id"), "version": row.get_attribute("data-version"),
-                    "text": row.text}
-    return None
+    # One script reads the row whole: the live list replaces rows as versions arrive, so reading
+    # attributes one WebDriver call at a time can hit a row that was swapped out in between.
+    return driver.execute_script("""
+        for (const row of document.querySelectorAll('#incidents tbody tr[data-id]')) {
+            const text = row.innerText;
+            if (text.includes('bombing') && text.includes('Mombasa')) {
+                return {id: row.dataset.id, version: row.dataset.version, text: text};
+            }
+        }
+        return null;""")
 
 
 def _wait(driver, predicate, timeout: float, what: str):
@@ -119,7 +123,8 @@ def test_in_a_browser_the_demo_incident_appears_and_changes_version_live_and_its
         assert_no_alert(driver)
 
         incident = claimed["id"]
-        driver.find_element("css selector", f'#incidents tr[data-id="{incident}"] a').click()
+        # clicked in-page: the live list may swap the row (the last report is still arriving)
+        driver.execute_script(f"document.querySelector('#incidents tr[data-id=\"{incident}\"] a').click()")
         _wait(driver, lambda: driver.current_url.endswith(f"/incidents/{incident}"), 15, "the incident page")
 
         def toll_of_19() -> bool:  # the incident page is not live: look again until the last report is in
