@@ -185,3 +185,46 @@ def test_a_state_name_alone_is_the_state_not_a_foreign_town_of_that_name():
     from workers.extraction import places
 
     assert [places.resolve(n).country_code for n in ("Florida", "Arizona", "Colorado", "Montana")] == ["US"] * 4
+
+
+def test_a_demonym_before_a_region_the_gazetteer_lacks_places_it_in_that_country():
+    located = _locate("", "A grenade thrown at a police post in Iraqi Kurdistan wounded four officers on Monday.",
+                      [("Iraqi Kurdistan", "GPE")])
+    assert (located.location, located.country_code) == ("Iraqi Kurdistan", "IQ")
+
+
+def test_a_demonym_before_a_sea_is_no_part_of_that_country():
+    located = _locate("", "A ferry sank in the Arabian Sea off Karachi, and 14 passengers drowned.",
+                      [("Arabian Sea", "LOC"), ("Karachi", "GPE")])
+    assert located.country_code == "PK"
+
+
+def test_a_possessive_written_apart_leaves_the_country_name_clean():
+    located = _locate("", "Gunmen shot dead a district judge outside Burkina Faso 's main court on Friday.",
+                      [("Burkina Faso 's", "ORG")])
+    assert (located.location, located.country_code) == ("Burkina Faso", "BF")
+
+
+def test_a_place_the_text_calls_a_state_counts_whatever_label_the_recogniser_gave_it():
+    located = _locate("", "Soldiers killed nine gunmen in a forest camp, a spokesman for the state of Zamfara said.",
+                      [("Zamfara", "PERSON")])
+    assert located.country_code == "NG"
+
+
+def test_a_country_named_as_a_border_is_a_reference_point_not_the_place():
+    located = _locate("", "Troops killed 12 rebels in the hills of Kandahar province, bordering Pakistan, the "
+                          "army said.", [("Kandahar", "GPE"), ("Pakistan", "GPE")])
+    assert located.country_code == "AF"
+
+
+def test_a_colonial_past_named_by_a_demonym_loses_to_the_country_named():
+    located = _locate("", "Rebel soldiers killed the defence minister of Cape Verde on Sunday, in the capital of "
+                          "the former Portuguese colony.", [("Cape Verde", "GPE"), ("Portuguese", "NORP")])
+    assert located.country_code == "CV"
+
+
+def test_a_lone_name_opening_a_sentence_weighs_less_than_the_town_it_is_beside():
+    located = _locate("", "Two men were shot outside a bar in Smithfield, North Carolina on Sunday. Police "
+                          "arrested a suspect. Oldham is being held without bond.",
+                      [("Smithfield", "GPE"), ("Oldham", "GPE")])
+    assert located.country_code == "US"

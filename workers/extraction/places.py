@@ -54,6 +54,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
                             rf"state|region|county|suburb|capital|port|resort|township|neighbou?rhood|area)"
                             rf"\s+of\s+)$", re.IGNORECASE),
         "reference_after": re.compile(r"^\s+(?:border|frontier)\b", re.IGNORECASE),
+        "named_as_place": re.compile(r"\b(?:city|town|village|district|province|state|region|county|suburb|"
+                                     r"township|port|capital)\s+of\s+$", re.IGNORECASE),
     }
 
 
@@ -90,7 +92,7 @@ def demonym_country(word: str) -> str | None:
 
 
 def _clean(name: str) -> str:
-    name = re.sub(r"['’]s$", "", name.strip(" ,.;:\"'“”‘’()"))
+    name = re.sub(r"\s*['’]s$", "", name.strip(" ,.;:\"'“”‘’()"))  # "Kashmir's", wire text's "Kashmir 's"
     return re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
 
 
@@ -113,6 +115,10 @@ def _best(options: Sequence[Reading], prefer: set[str] | None) -> Reading:
         return (r.kind == "country", size, order[r.kind], r.country == "US")
 
     return max(options, key=rank)
+
+
+# "Indian Ocean", "Persian Gulf": a demonym before these names no part of a country
+_WATERS = re.compile(r"\b(?:Ocean|Sea|Gulf|Channel|Strait|Straits|Bay|Peninsula|Desert|Mountains|Alps)\b")
 
 
 @lru_cache(maxsize=65536)
@@ -447,9 +453,12 @@ def _describe(mention: PlaceMention, event_sentences: set[tuple[str, int]],
         "container": float(mention.container is not None),
         "contains_next": float(bool(re.match(r"^\s*,\s*(?:the\s+)?[A-Z]", after))),
         "person_like": float(mention.label in ("PERSON", "ORG")
-                             or bool(re.match(r"^\s+(?:said|says|told|added|explained)\b", after))),
+                             or bool(re.match(r"^\s+(?:said|says|told|added|explained)\b", after))
+                             or bool(re.match(r"^,\s*\d{1,3}\s*,", after))),  # "Oldham, 30, of ...": a name, an age
         "sentence_start": float(local == 0 and " " not in mention.text and mention.label != "DATELINE"),
     }
+    if patterns["named_as_place"].search(before):
+        flags["named_as_place"] = 1.0
     return flags
 
 
@@ -464,16 +473,19 @@ def _credible(seen: _Seen) -> bool:
         return bool(seen.readings)
     if not seen.readings:
         return mention.label in ("GPE", "LOC", "FAC")
+    if seen.context.get("named_as_place"):
+        return True  # "the northeastern state of Borno": the text says what it is
     if seen.context.get("person_like") and mention.label not in ("ORG", "AGENCY"):
         return False  # "Zala said", a PERSON: a name, whatever town or county abroad shares it
     if mention.label == "ORG":
         top = seen.readings[0]
-        single_word = " " not in mention.text.strip()
-        return (top.kind in ("country", "state") and single_word) or top.population >= 1_000_000
+        single_word = " " not in _clean(mention.text)
+        # an ORG that is a country's whole name ("Burkina Faso 's" in wire text) is that country
+        return top.kind == "country" or (top.kind == "state" and single_word) or top.population >= 1_000_000
     return True
 
 
-_AGENCY = re.compile(r"^(?P<place>(?:[A-Z][\w.'’-]+\s+){0,2}[A-Z][\w.'’-]+?(?:\s+County|\s+Parish)?)\s+(?:Police|"
+_AGENCY = re.compile(r"^(?P<place>(?:[A-Z][\w.'’-]+\s+){0,2}[A-Z][\w.'’-]+?(?:\s+County|\s+Parish)?)\s+(?:[Pp]olice|"
                      r"Sheriff['’]s|Sheriff|Fire|Metropolitan\s+Police|Coroner['’]s|Medical\s+Examiner['’]s|"
                      r"District\s+Attorney['’]s|City\s+Council|Public\s+Schools|Transit)\b")
 
@@ -502,6 +514,10 @@ def _read(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
             text = agency.group("place")
             mention = PlaceMention(text, "AGENCY", mention.sentence, mention.start, mention.start + len(text))
         kind, options = readings_of(text)
+        if kind == "unknown" and mention.label in ("GPE", "LOC"):
+            first, _, rest = text.partition(" ")
+            if rest[:1].isupper() and not _WATERS.search(rest) and (code := gazetteer.demonym(first)):
+                kind, options = "region", (Reading("state", code),)  # "Indian Kashmir": a part of India
         item = _Seen(mention, kind, options, _describe(mention, event_sentences, elsewhere))
         if _credible(item):
             seen.append(item)
@@ -523,6 +539,10 @@ COUNTRY_RANKER: Ranker[str] = Ranker("places.country", {
     "statement": -0.8, "reference": -0.3, "elsewhere": -0.8, "demonym": 0.3, "register": 0.8, "share": 2.0,
     "site": 0.5, "unknown_near": 0.0,
 })
+
+
+ASIDE_SHARE = 1 / 3     # an aside's weight in a country's evidence (see _country_evidence)
+DEMONYM_SHARE = 0.5     # "Portuguese" says whose, not where: half a name's weight in the share
 
 
 def _country_evidence(seen: list[_Seen], demonyms: dict[str, float],
@@ -550,9 +570,14 @@ def _country_evidence(seen: list[_Seen], demonyms: dict[str, float],
         if not shares:
             continue
         ambiguous = len(shares) > 1
+        # A place named as where someone is from, where something was said, a point of reference or
+        # another incident's place still says a little about the country: a third of its weight. So
+        # does a lone name opening a sentence ("Oldham is being held"): often a surname.
+        aside = any(context.get(flag) for flag in ("origin", "statement", "reference", "elsewhere",
+                                                   "sentence_start"))
         for code, share in shares.items():
             got = evidence[code]
-            amount = weight * share
+            amount = weight * share * (ASIDE_SHARE if aside else 1.0)
             reading = next((r for r in item.readings if r.country == code), None)
             kind = reading.kind if reading else "container"
             if item.kind == "site":
@@ -608,7 +633,8 @@ def _shares(options: Sequence[Reading], sure: dict[str, float]) -> dict[str, flo
 
 def country_candidates(evidence: dict[str, dict[str, float]]) -> list[Candidate[str]]:
     """One candidate per country with evidence, its features the log of each kind's sum."""
-    totals = {code: sum(v for k, v in kinds.items() if k not in ("origin", "statement", "reference", "elsewhere"))
+    totals = {code: sum(v * (DEMONYM_SHARE if k == "demonym" else 1.0) for k, v in kinds.items()
+                        if k not in ("origin", "statement", "reference", "elsewhere"))
               for code, kinds in evidence.items()}
     whole = sum(totals.values()) or 1.0
     out = []
@@ -688,7 +714,7 @@ class Located:
 def _display(item: _Seen) -> str:
     name = _clean(item.mention.text)
     if item.kind == "region":
-        name = _patterns()["region"].sub("", name).strip(" ,")
+        name = re.sub(r"\s{2,}", " ", _patterns()["region"].sub("", name)).strip(" ,")
     if item.mention.label in ("DATELINE",) and name.isupper():
         name = name.title()
     return name
