@@ -184,3 +184,13 @@ def test_a_court_story_about_an_old_attack_is_not_an_incident_but_an_old_attack_
                 "text": "Survivors of the 1998 bombing of a market in Omagh, which killed 29 people, met on Monday."}
     incident = incidents_of(recalled)[0]
     assert incident["historical"] is True and incident["killed"] == 29
+
+
+def test_a_victim_sentence_dates_the_incident_over_a_later_press_conference():
+    found = incidents_of({"id": "x", "title": "Police to name suspect in winter killing",
+                          "text": "Police have a warrant for a suspect in the fatal shooting of a 24-year-old city "
+                                  "man. Dario Kemp was killed February 10 in the stairwell of an apartment "
+                                  "building on Alder Street. The chief will give details at a press conference "
+                                  "Monday.",
+                          "published": "2014-08-15T12:00:00Z"})
+    assert found and found[0]["occurred_on"] == "2014-02-10"

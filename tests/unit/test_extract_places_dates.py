@@ -228,3 +228,11 @@ def test_a_lone_name_opening_a_sentence_weighs_less_than_the_town_it_is_beside()
                           "arrested a suspect. Oldham is being held without bond.",
                       [("Smithfield", "GPE"), ("Oldham", "GPE")])
     assert located.country_code == "US"
+
+
+def test_an_earlier_event_dated_late_in_the_story_leaves_the_timestamp_trusted():
+    # The last sentence dates another, older shooting: "Sunday" still counts from publication.
+    day = _day("", "A man was shot by officers on Sunday evening outside a motel. Officers fired four shots. "
+                   "The man died at the scene. Nobody else was hurt. The last time officers in the county shot "
+                   "someone was on February 17, 2017.", date(2018, 3, 14))  # a Wednesday
+    assert day == date(2018, 3, 11)

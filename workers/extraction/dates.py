@@ -240,11 +240,13 @@ def _age_feature(value: date, published: date | None) -> str | None:
 def _doubtful(window: Sequence[Sentence], about: set[tuple[str, int]], published: date | None) -> bool:
     """Is the publication timestamp doubtful? A day written out in a sentence about the event, in
     the year of publication or the one before, yet far from it (a page crawled again months later)
-    says so; a day of another year is background ("the 2012 attack on ...")."""
+    says so; a day of another year is background ("the 2012 attack on ..."). Only the headline and
+    the first sentences count: a later one names earlier events ("the last such shooting was on
+    Feb. 17, 2017") far more often than a page is crawled again."""
     if published is None:
         return False
     for sentence in window:
-        if (sentence.source, sentence.index) not in about:
+        if (sentence.source, sentence.index) not in about or (sentence.source == "text" and sentence.index >= 3):
             continue
         for value, found in expressions(sentence.text, published):
             if (kind_of(found) in ("full", "month_day") and published.year - value.year <= 1

@@ -200,7 +200,9 @@ def _incident(article: _Article, split: segments.Segmentation, told: list[Senten
     injured = figures.choose(found, "injured", counted, primary)
     published = article.published
 
-    figure_sentences = {segments.key(f.sentence) for f in found if f.excluded is None}
+    # "Kyle Brown was killed Feb. 10": a victim told of dates the event as a figure does
+    victim_sentences = {segments.key(s) for s in (counted.killed_sentence, counted.injured_sentence) if s}
+    figure_sentences = {segments.key(f.sentence) for f in found if f.excluded is None} | victim_sentences
     context_keys = {segments.key(s) for s in context}
     trigger_sentences = {segments.key(s) for s in context if event_types.names_any_event(s.text)}
     event_sentences = figure_sentences | trigger_sentences
