@@ -194,3 +194,27 @@ def test_a_victim_sentence_dates_the_incident_over_a_later_press_conference():
                                   "Monday.",
                           "published": "2014-08-15T12:00:00Z"})
     assert found and found[0]["occurred_on"] == "2014-02-10"
+
+
+def test_a_threat_to_kill_is_no_attack_and_its_number_no_toll():
+    assert incidents_of({"id": "t", "title": "Rebels vow to kill soldiers who enter the valley",
+                         "text": "Rebel commanders vowed on Monday to kill any soldier who enters the valley, "
+                                 "a week after troops took the pass.", "published": "2004-10-04T12:00:00Z"}) == []
+    found = incidents_of({"id": "h", "title": "Gunmen threaten to kill two seized drivers",
+                          "text": "Gunmen who seized two lorry drivers last week threatened on Sunday to kill two "
+                                  "of them unless their firm leaves the country.",
+                          "published": "2004-10-04T12:00:00Z"})
+    assert all(i["killed"] is None for i in found)  # the drivers are held, not dead
+
+
+def test_a_hostage_beheaded_is_one_killed():
+    found = incidents_of({"id": "b", "title": "Hostage beheaded in Mosul",
+                          "text": "Kidnappers beheaded a Macedonian engineer in Mosul on Saturday, a video posted "
+                                  "by the group showed.", "published": "2004-10-04T12:00:00Z"})
+    assert found and found[0]["killed"] == 1
+
+
+def test_sinking_into_despair_is_no_shipwreck():
+    assert incidents_of({"id": "s", "title": "Peace talks: failure could be costly",
+                         "text": "It is easy to sink into gloom when the two sides meet again, but the first round "
+                                 "of talks ended with a joint statement.", "published": "2004-10-04T12:00:00Z"}) == []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from workers.extraction import event_types, lexicon, victims
-from workers.extraction.figures import Figure
+from workers.extraction.figures import THREAT, Figure
 from workers.extraction.learned import Classifier
 from workers.extraction.text import Names, Sentence
 
@@ -139,15 +139,19 @@ def _in(found: Sequence[Figure], sentences: Sequence[Sentence]) -> list[Figure]:
 
 def vetoed(sentences: Sequence[Sentence], event: event_types.EventGuess, published: date | None) -> str | None:
     """Labelling rules that no weight may overturn (docs/labelling.md): a court story about an old
-    crime is not the crime, and a story about something else that names the event only as its
-    occasion ("Senate debates gun control after Las Vegas shooting") is not the event."""
+    crime is not the crime, a threat is not an attack, and a story about something else that names
+    the event only as its occasion ("Senate debates gun control after Las Vegas shooting") is not
+    the event."""
     head = headline(sentences)
     head_text = " ".join(s.text for s in head)
+    opening = lead(sentences)
+    harm_said = [(s.text, m) for s in [*head, *opening] for m in _WORDS.harm.finditer(s.text)]
+    if harm_said and all(THREAT.search(text[max(0, m.start() - 40):m.start()]) for text, m in harm_said):
+        return "a threat: every harm the headline and lead name is still to come"
     if _WORDS.headline_harm.search(head_text) and not _WORDS.no_harm.search(head_text):
         return None
     if old_year(sentences, published) is not None and _LEGAL.search(head_text):
         return "a court story about an old incident"
-    opening = lead(sentences)
     if (any(_WORDS.no_harm.search(s.text) for s in head) and not any(_HARMED.search(_WORDS.no_harm.sub("", s.text))
                                                                      for s in opening)):
         return "a near miss: the headline says nobody was hurt"

@@ -122,6 +122,17 @@ _COUNTS_WOUNDS = re.compile(r"(?:gunshot\s+|stab\s+|bullet\s+)?(?:wounds?|injur(
 _PEOPLE_AFTER = re.compile(rf"\s+(?:{_WORDS.people})\b", re.IGNORECASE)
 
 
+# Words that put a harm still to come, right before its verb: a threat, a plan, a warning ("vowed
+# to kill", "threatened on Sunday to behead", "could kill").
+THREAT = re.compile(r"\b(?:threat\w*|vow\w*|warn\w*|plot\w*|plan\w*|intend\w*|demand\w*|unless|"
+                    r"tr(?:y|ied|ies)|attempt\w*|aim\w*)\s+(?:\w+\s+){0,3}?to\s+(?:\w+\s+)?$|"
+                    r"\b(?:could|would|might|may|will)\s+(?:\w+\s+)?$", re.IGNORECASE)
+# The same before a count that follows its verb: "threatened to kill two drivers"
+_THREAT_BEFORE_COUNT = re.compile(r"\b(?:threat\w*|vow\w*|warn\w*|plot\w*|plan\w*|intend\w*|"
+                                  r"tr(?:y|ied|ies)|attempt\w*)\s+(?:\w+\s+){0,3}?to\s+\w+\s+"
+                                  r"(?:(?:the|all|at\s+least|another|up\s+to)\s+)?$", re.IGNORECASE)
+
+
 def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | None:
     before = sentence.text[max(0, local_start - 25):local_start]
     after = sentence.text[local_end:local_end + 20]
@@ -133,6 +144,8 @@ def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | Non
         return "year"  # "the 2015 shooting death of ...": a year, not 2,015 dead
     if _NOT_A_COUNT_BEFORE.search(before):
         return "not_a_count"
+    if _THREAT_BEFORE_COUNT.search(sentence.text[max(0, local_start - 60):local_start]):
+        return "threat"  # "threatened to kill two hostages": nobody is dead yet
     # In the lead the main event is named too ("killing 50 in the deadliest attack since 2015"): there
     # only words just before the figure move it elsewhere ("since 2015, when 30 died").
     lead = sentence.source == "title" or sentence.index < 2

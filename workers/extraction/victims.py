@@ -57,7 +57,7 @@ _LEAD_IN = (r"^[\s\"'’)(]*(?:,[^,]{0,60}){0,2},?\s*(?:(?:who|that)\s+(?:[^.;,]
             r"(?:[a-z]+(?:ed|ing)\b[^.;,]{0,60}?\s+)??|(?:(?:in|at|on|inside|outside|near)\s+[^.;,]{0,40}?\s+)??)?")
 _SUBJECT_KILLED = re.compile(
     rf"{_LEAD_IN}(?:{_BE}\s+{_ADV}(?:shot\s+and\s+killed|shot\s+dead|shot\s+to\s+death|"
-    rf"stabbed\s+to\s+death|beaten\s+to\s+death|killed|murdered|slain|fatally\s+\w+|found\s+(?:shot\s+)?dead|"
+    rf"stabbed\s+to\s+death|beaten\s+to\s+death|killed|murdered|slain|beheaded|fatally\s+\w+|found\s+(?:shot\s+)?dead|"
     rf"found\s+shot\s+to\s+death|pronounced\s+dead|declared\s+dead|dead|deceased|killed)|"
     rf"(?:fatally\s+shot|shot\s+and\s+killed|killed)\s+(?:himself|herself|themselves)|took\s+(?:his|her|their)\s+own\s+li(?:fe|ves)|"
     rf"(?:killed|slain|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death|fatally\s+(?:shot|stabbed|wounded|struck|injured))"
@@ -81,7 +81,7 @@ _SUBJECT_HARMED = re.compile(
 # What was done to the person named next (the mention is its object): "fatally shot a man".
 _AGED = r"(?:\s+(?:a\s+)?\d{1,3}-year-old)?"  # "found 54-year-old Michael Hinsch"
 _OBJECT_KILLED = re.compile(
-    r"\b(?:shot\s+and\s+killed|fatally\s+(?:shot|stabbed|wounded|struck)|killed|murdered|gunned\s+down|"
+    r"\b(?:shot\s+and\s+killed|fatally\s+(?:shot|stabbed|wounded|struck)|killed|murdered|gunned\s+down|beheaded|"
     rf"shot\s+dead|found\s+the\s+body\s+of|body\s+of|bodies\s+of|death\s+of|killing\s+of|slaying\s+of){_AGED}\s*$",
     re.IGNORECASE,
 )
