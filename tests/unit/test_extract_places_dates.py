@@ -236,3 +236,18 @@ def test_an_earlier_event_dated_late_in_the_story_leaves_the_timestamp_trusted()
                    "The man died at the scene. Nobody else was hurt. The last time officers in the county shot "
                    "someone was on February 17, 2017.", date(2018, 3, 14))  # a Wednesday
     assert day == date(2018, 3, 11)
+
+
+def test_a_report_naming_no_place_is_placed_by_how_it_writes_the_clock():
+    us = places.locate([], set(), None, frozenset(), split_sentences(
+        "A woman walked into an emergency room with a gunshot wound at about 11:40 p.m., officers said."))
+    assert us.country_code == "US"
+    uk = places.locate([], set(), None, frozenset(), split_sentences(
+        "A woman walked into an emergency room with a gunshot wound at about 11.40pm, officers said."))
+    assert uk.country_code is None
+
+
+def test_the_clock_never_overrules_a_place():
+    located = _locate("", "A tram overturned in Croydon at 6:10 a.m. on Wednesday, killing seven passengers.",
+                      [("Croydon", "GPE")])
+    assert located.country_code == "GB"

@@ -60,6 +60,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 
 @cache
+def _clock_fallback() -> dict[str, re.Pattern[str]]:
+    """Per country, how its local news writes the clock (lexicon [clock_fallback]): the last resort."""
+    return {code: re.compile("|".join(patterns)) for code, patterns in gazetteer.lexicon()["clock_fallback"].items()}
+
+
+@cache
 def _register() -> dict[str, re.Pattern[str]]:
     """Per country, the phrases of its local news (lexicon [register])."""
     return {code: re.compile(rf"(?<![\w-])(?:{_phrases(cues)})(?![\w-])")
@@ -84,6 +90,7 @@ def warm_up() -> None:
     gazetteer.tables()
     _patterns()
     _register()
+    _clock_fallback()
     _country_pattern()
 
 
@@ -720,6 +727,13 @@ def _display(item: _Seen) -> str:
     return name
 
 
+def _by_clock(sentences: Sequence[Sentence]) -> str | None:
+    """The country whose way of writing the clock the report uses, when nothing else told."""
+    text = " ".join(s.text for s in sentences)
+    found = [code for code, pattern in _clock_fallback().items() if pattern.search(text)]
+    return found[0] if len(found) == 1 else None
+
+
 def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
            elsewhere: re.Pattern[str] | None = None, common_words: frozenset[str] = frozenset(),
            sentences: Sequence[Sentence] = ()) -> Located:
@@ -744,9 +758,11 @@ def locate(mentions: list[PlaceMention], event_sentences: set[tuple[str, int]],
     ranked = LOCATION_RANKER.ranked(candidates, choices=len(candidates))
     if not ranked:
         # Only a demonym or the local register said where: the country is the place.
-        return Located(gazetteer.country_name(country) if country else None, country, None)
+        return Located(gazetteer.country_name(country) if country else None, country or _by_clock(sentences), None)
     best = ranked[0][1].payload
     if country is None:
         country = best.mention.container or (best.readings[0].country if best.readings else None)
+    if country is None:
+        country = _by_clock(sentences)
     others = tuple(_display(c.payload) for _, c in ranked[1:5] if c.payload.kind != "country")
     return Located(_display(best), country, best.mention, others)
