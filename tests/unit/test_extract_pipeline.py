@@ -218,3 +218,25 @@ def test_sinking_into_despair_is_no_shipwreck():
     assert incidents_of({"id": "s", "title": "Peace talks: failure could be costly",
                          "text": "It is easy to sink into gloom when the two sides meet again, but the first round "
                                  "of talks ended with a joint statement.", "published": "2004-10-04T12:00:00Z"}) == []
+
+
+def test_a_call_to_911_is_no_count_and_officers_who_shot_at_a_car_are_no_victims():
+    found = incidents_of({"id": "n", "title": "",
+                          "text": "A man was shot in the arm on a porch late Saturday, police said. A neighbour kept "
+                                  "calling 911 saying her cousin had been hurt.",
+                          "published": "2018-03-04T12:00:00Z"})
+    assert found and found[0]["injured"] != 911
+    found = incidents_of({"id": "o", "title": "Officers shoot driver outside bar",
+                          "text": "Two off-duty officers shot at a man who drove at them outside a bar early Sunday. "
+                                  "The man was shot in the shoulder and taken to a hospital in stable condition.",
+                          "published": "2018-03-04T12:00:00Z"})
+    assert found and found[0]["injured"] == 1
+
+
+def test_a_lead_total_over_victims_told_one_by_one_in_different_places_is_no_incidents_figure():
+    found = incidents_of({"id": "r", "title": "",
+                          "text": "Two men were taken to hospitals Sunday evening after they were shot in Dayton, "
+                                  "police said. A man was shot in the hip on Ridge Avenue around 7 p.m. He is in "
+                                  "stable condition. A few hours earlier, a man was shot in the foot on Salem Road.",
+                          "published": "2018-03-05T12:00:00Z"})
+    assert found and found[0]["injured"] == 1

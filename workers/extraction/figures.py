@@ -133,6 +133,10 @@ _THREAT_BEFORE_COUNT = re.compile(r"\b(?:threat\w*|vow\w*|warn\w*|plot\w*|plan\w
                                   r"(?:(?:the|all|at\s+least|another|up\s+to)\s+)?$", re.IGNORECASE)
 
 
+_CALLS = re.compile(r"\b(?:call\w*|dial\w*|to)\s*$", re.IGNORECASE)
+_CALL_AFTER = re.compile(r"\s*(?:calls?|dispatch\w*|operators?|cent(?:er|re))\b", re.IGNORECASE)
+
+
 def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | None:
     before = sentence.text[max(0, local_start - 25):local_start]
     after = sentence.text[local_end:local_end + 20]
@@ -144,6 +148,10 @@ def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | Non
         return "year"  # "the 2015 shooting death of ...": a year, not 2,015 dead
     if _NOT_A_COUNT_BEFORE.search(before):
         return "not_a_count"
+    if sentence.text[local_start:local_end] == "911" and (_CALLS.search(before) or _CALL_AFTER.match(after)):
+        return "not_a_count"  # "kept calling 911 saying her nephew had been injured"
+    if re.match(r"\s+(?:[\w'’-]+\s+){0,5}?shot\s+at\b", sentence.text[local_end:local_end + 70], re.I):
+        return "not_a_count"  # "two officers shot at the car": who fired, not who was hit
     if _THREAT_BEFORE_COUNT.search(sentence.text[max(0, local_start - 60):local_start]):
         return "threat"  # "threatened to kill two hostages": nobody is dead yet
     # In the lead the main event is named too ("killing 50 in the deadliest attack since 2015"): there

@@ -58,15 +58,18 @@ def _introduces_victim(sentence: Sentence, names: Sequence[tuple[int, int]]) -> 
                for m in victims.mentions(sentence, names))
 
 
+def _counts_a_group(sentence: Sentence, names: Names) -> bool:
+    return any(m.kind == "group" and victims.state_of(sentence.text, m)
+               for m in victims.mentions(sentence, names.get(key(sentence), [])))
+
+
 def _told_one_by_one(lead: Sequence[Sentence], body: Sequence[Sentence], names: Names) -> bool:
     """"Two men were shot Sunday ... A man was shot on Myrtle Avenue ... Hours earlier, a man was
     shot on Kevin Road": a lead that counts a group, then each member introduced anew in a
     sentence of their own, is a round-up even without the word."""
-    group = any(m.kind == "group" and victims.state_of(s.text, m)
-                for s in lead for m in victims.mentions(s, names.get(key(s), [])))
-    if not group:
+    if not any(_counts_a_group(s, names) for s in lead):
         return False
-    singles = [s for s in body if s not in lead and any(
+    singles = [s for s in body if not _counts_a_group(s, names) and any(
         m.kind in ("one", "another") and victims.state_of(s.text, m)
         for m in victims.mentions(s, names.get(key(s), [])))]
     return len(singles) >= 2
@@ -78,7 +81,8 @@ def split(sentences: Sequence[Sentence], names: Names | None = None) -> Segmenta
     titles = [s for s in sentences if s.source == "title"]
     body = [s for s in sentences if s.source != "title"]
     lead = titles + [s for s in body if s.index < _LEAD]
-    roundup = any(_ROUNDUP.search(s.text) for s in lead) or _told_one_by_one(lead, body, names)
+    one_by_one = _told_one_by_one(lead, body, names)
+    roundup = any(_ROUNDUP.search(s.text) for s in lead) or one_by_one
     result = Segmentation(main=list(titles), roundup=roundup)
     segments: list[list[Sentence]] = [result.main]
     current = result.main
@@ -88,7 +92,8 @@ def split(sentences: Sequence[Sentence], names: Names | None = None) -> Segmenta
         if is_background(sentence) and not _OPENS.search(sentence.text):
             result.background.add(key(sentence))
             continue
-        if roundup and not summed_up and _ROUNDUP.search(sentence.text):
+        if roundup and not summed_up and (_ROUNDUP.search(sentence.text) or (
+                one_by_one and sentence in lead and _counts_a_group(sentence, names))):
             # The round-up's lead sums the incidents up: its figures are a total.
             result.totals.add(key(sentence))
             current.append(sentence)
