@@ -115,3 +115,12 @@ def test_more_ways_local_news_describes_a_victim(text, killed, injured):
 
 def test_a_man_who_fatally_shot_himself_is_killed():
     assert counted("Police tracked her to the home of a 35-year-old man who fatally shot himself.") == (1, 0)
+
+
+@pytest.mark.parametrize("text", [
+    "Deputies were called to a shooting on Alder Lane. The victim sustained non-life-threatening injuries.",
+    "Officers found shell casings on Pine Street, and one person was taken by ambulance to a county hospital.",
+])
+def test_injuries_sustained_and_a_ride_by_ambulance_count_one_injured(text):
+    counted = count_victims(split_sentences(text))
+    assert (counted.killed, counted.injured) == (0, 1)

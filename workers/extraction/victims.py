@@ -69,9 +69,11 @@ _SUBJECT_KILLED = re.compile(
 )
 _SUBJECT_HARMED = re.compile(
     rf"{_LEAD_IN}(?:{_BE}\s+{_ADV}(?:shot|wounded|injured|hurt|hit|struck|grazed|stabbed|"
-    rf"hospitali[sz]ed|taken\s+to|transported\s+to|rushed\s+to|airlifted|flown\s+to|treated|listed\s+in|"
+    rf"hospitali[sz]ed|(?:taken|transported|rushed)\s+(?:by\s+(?:ambulance|helicopter|medics|paramedics)\s+)?to|"
+    rf"airlifted|flown\s+to|treated|listed\s+in|"
     rf"in\s+(?:stable|critical|serious|fair|good|grave)\s+condition|found\s+(?:with|suffering))|"
     rf"{_ADV}(?:suffered|sustained|suffering|had|with)\s+(?:\w+\s+){{0,3}}?(?:gunshot|stab|bullet|knife)\s+wounds?|"
+    rf"{_ADV}(?:suffered|sustained)\s+(?:[\w-]+\s+){{0,3}}?(?:injur(?:y|ies)|wounds?)|"
     rf"{_ADV}(?:showed\s+up|arrived|walked\s+into|went|drove\s+(?:himself|herself|themselves))\s+(?:\w+\s+){{0,3}}?"
     rf"(?:hospital|medical\s+cent(?:er|re)|emergency\s+room)|"
     rf"{_ADV}(?:accidentally\s+)?shot\s+(?:himself|herself|themselves)|{_ADV}(?:is|was)\s+recovering|"
