@@ -24,6 +24,14 @@ SPORT = ("Harbour United beat City Rovers 2-1 at the Coast Stadium on Tuesday ni
          "from defender Samuel Otieno. The win lifts United to third in the table.")
 
 
+def _stop(worker: subprocess.Popen) -> None:
+    """SIGTERM, as a service manager stops it; killed if it has not gone within a minute."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=60)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
 
 
 def _sample(text: str, name: str) -> float | None:
@@ -70,12 +78,7 @@ def test_a_worker_serves_article_outcomes_extraction_time_delay_and_queue_depth(
         time.sleep(1)  # the resolve task's signal handler runs just after its commit
         text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=60)
-        finally:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGKILL)
+        _stop(worker)
 
     assert _sample(text, 'newswatch_articles_total{outcome="resolved"}') == 1
     assert _sample(text, 'newswatch_articles_total{outcome="no_incident"}') == 1
@@ -114,9 +117,4 @@ def test_with_only_a_port_set_the_endpoint_listens_on_loopback_and_serves_nothin
             assert other.status_code == 404, path
             assert "newswatch_" not in other.text
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=60)
-        finally:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGKILL)
+        _stop(worker)
