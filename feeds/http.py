@@ -33,6 +33,7 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 MAX_REDIRECTS = 5
 PERMANENT = (301, 308)
+DRAIN_LIMIT = 64 * 1024  # an unwanted body (error, redirect) up to this size is read to keep its connection
 
 
 class Skipped(Exception):
@@ -199,7 +200,16 @@ class Fetcher:
     async def _send(self, url: str, headers: dict[str, str], max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
         async with self.client.stream("GET", url, headers=headers) as r:
             if not 200 <= r.status_code < 300:
-                return r.status_code, r.headers, b""  # the body of an error or a redirect is not read
+                # The body of an error or a redirect is not wanted, but a connection whose response
+                # was not read to its end is closed instead of going back to the pool. A 304 has no
+                # body (h11 reads nothing more), and a short declared body is cheap to drain: reading
+                # them keeps the connection, so the next polls of an unchanged feed do not open new
+                # ones. Opening many at once overflows a small server's accept queue, and each
+                # connection dropped there waits a full second for its handshake to be retried.
+                declared = r.headers.get("content-length", "")
+                if r.status_code == 304 or (declared.isdigit() and int(declared) <= DRAIN_LIMIT):
+                    await r.aread()
+                return r.status_code, r.headers, b""
             declared = r.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"too large: {declared} bytes (limit {max_bytes})", status=r.status_code,

@@ -54,8 +54,10 @@ EnqueueReport = Callable[[int], None]
 
 SWEEP_EVERY_S = 300.0
 IDLE_SLEEP_S = 5.0     # longest nap between passes (new feeds are noticed this fast)
-MIN_SLEEP_S = 0.2      # shortest: a feed overdue but leased by another poller must not make us spin
+MIN_SLEEP_S = 0.05     # shortest: a feed overdue but leased by another poller must not make us spin,
+                       # and short, as feeds drift apart: the next one is often due just after a pass
 FLUSH_EVERY_S = 1.0    # results wait at most this long for their batch to fill
+FLUSH_ENTRIES_EVERY_S = 0.1  # ...but a result with entries is written this soon (new articles wait on it)
 CAPPED_REPOLL_S = 10.0  # a feed with entries left over is polled again this soon (or at its interval)
 
 
@@ -174,17 +176,22 @@ class Poller:
         unpolled: list[int] = []
         failures: list[Exception] = []
         flush_lock = asyncio.Lock()
-        last_flush = time.monotonic()
+        last_flush = time.monotonic()  # the phase's start counts as one: unchanged feeds wait to batch up
+        last_write = float("-inf")     # the last write itself: entries are written this soon after one
+
+        def entries_due() -> bool:
+            return (time.monotonic() - last_write >= FLUSH_ENTRIES_EVERY_S
+                    and any(r.entries for r in pending))
 
         async def flush(force: bool = False) -> None:
-            nonlocal last_flush
+            nonlocal last_flush, last_write
             async with flush_lock:
                 if not pending or (not force and len(pending) < self.batch_size
-                                   and time.monotonic() - last_flush < FLUSH_EVERY_S):
+                                   and time.monotonic() - last_flush < FLUSH_EVERY_S and not entries_due()):
                     return
                 batch = pending[:]
                 pending.clear()
-                last_flush = time.monotonic()
+                last_flush = last_write = time.monotonic()
                 try:
                     await self._write_results(batch, stats)
                 except Exception as exc:  # keep polling; these feeds come round again when their leases end
@@ -201,6 +208,11 @@ class Poller:
                     result.started = started
                     pending.append(result)
                     await flush()
+                    if result.entries and any(r is result for r in pending):
+                        # Too soon after the last write: write it once the spacing has passed, not
+                        # when another poll happens to finish (the rest may be slow) or the phase ends.
+                        await asyncio.sleep(max(0.0, last_write + FLUSH_ENTRIES_EVERY_S - time.monotonic()))
+                        await flush()
             finally:
                 room.release()
 

@@ -2,9 +2,11 @@
 
 import asyncio
 import gzip
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from werkzeug import Response
@@ -129,3 +131,54 @@ def test_requests_queued_behind_a_busy_host_leave_other_hosts_free(server):
 
     body, took = asyncio.run(go())
     assert body == b"fast" and took < 0.4
+
+
+
+@pytest.fixture()
+def keepalive_server():
+    """A stdlib HTTP/1.1 server that keeps connections open (werkzeug's closes every one), answering
+    /feed with a 304 and anything else with a short 404; it records the client port of each request."""
+    ports: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_args):
+            pass
+
+        def do_GET(self):
+            ports.append(self.client_address[1])
+            status, body = (304, b"") if self.path == "/feed" else (404, b"not found\n" * 100)
+            self.send_response(status)
+            self.send_header("ETag", '"v1"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", ports
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_unchanged_feeds_and_short_refusals_keep_their_connection(keepalive_server):
+    # A response whose body is left unread closes its connection. Polls of unchanged feeds (304)
+    # must not open a new connection each time: a burst of new connections overflows a small
+    # server's accept queue, and every connection dropped there waits a second to be retried.
+    base, ports = keepalive_server
+
+    async def go():
+        async with Fetcher(settings()) as fetcher:
+            for _ in range(3):
+                response = await fetcher.get(f"{base}/feed", max_bytes=100, etag='"v1"')
+                assert response.status == 304 and response.body == b""
+            for _ in range(2):
+                with pytest.raises(FetchError, match="HTTP 404"):
+                    await fetcher.get(f"{base}/gone", max_bytes=100)
+            await fetcher.get(f"{base}/feed", max_bytes=100, etag='"v1"')
+
+    asyncio.run(go())
+    assert len(ports) == 6 and len(set(ports)) == 1

@@ -137,6 +137,39 @@ def test_a_slow_feed_times_out_and_the_others_are_still_polled(db, server):
     assert one(db, "SELECT last_status FROM feeds WHERE id = %s", fast_feed)["last_status"] == "ok"
 
 
+
+def test_new_entries_are_stored_while_a_slow_feed_of_the_same_pass_is_still_answering(db, server):
+    # Results are written in batches; one with entries must not wait for the rest of its pass
+    # (release-to-record latency starts with this write).
+    import threading
+
+    answered = threading.Event()
+
+    def slow(_request):
+        answered.wait(5)
+        return Response(rss())
+
+    server.expect_request("/slow").respond_with_handler(slow)
+    server.expect_request("/fresh").respond_with_data(rss(("Bridge closed", server.url_for("/bridge.html"), WHEN)))
+    serve_article(server, "/bridge.html", "Bridge closed", "The bridge was closed after a crack was found in it.")
+    add_feed(db, server.url_for("/slow"))
+    add_feed(db, server.url_for("/fresh"))
+
+    async def watch_the_pass():
+        run = asyncio.create_task(Poller(settings(http_timeout=10.0), lambda *_: None).run_once())
+        deadline = time.monotonic() + 3
+        stored = False
+        while not stored and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            stored = one(db, "SELECT count(*) AS n FROM articles")["n"] == 1
+        answered.set()
+        await run
+        return stored
+
+    assert asyncio.run(watch_the_pass()), "the new entry waited for the slow feed"
+    assert one(db, "SELECT count(*) AS n FROM feeds WHERE last_status = 'ok'")["n"] == 2
+
+
 def test_a_permanent_redirect_moves_the_feed_but_not_onto_another_feed(db, server):
     server.expect_request("/old").respond_with_data("", status=301, headers={"Location": "/new"})
     server.expect_request("/new").respond_with_data(rss())
