@@ -54,7 +54,8 @@ EnqueueReport = Callable[[int], None]
 
 SWEEP_EVERY_S = 300.0
 IDLE_SLEEP_S = 5.0     # longest nap between passes (new feeds are noticed this fast)
-MIN_SLEEP_S = 0.2      # shortest: a feed overdue but leased by another poller must not make us spin
+MIN_SLEEP_S = 0.05     # shortest: a feed overdue but leased by another poller must not make us spin,
+                       # and short, as feeds drift apart: the next one is often due just after a pass
 FLUSH_EVERY_S = 1.0    # results wait at most this long for their batch to fill
 FLUSH_ENTRIES_EVERY_S = 0.1  # ...but a result with entries is written this soon (new articles wait on it)
 CAPPED_REPOLL_S = 10.0  # a feed with entries left over is polled again this soon (or at its interval)
