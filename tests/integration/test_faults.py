@@ -205,13 +205,17 @@ def _sample_texts() -> list[tuple[str, str]]:
     return [(a.title, " ".join(p.replace("{weekday}", "Tuesday") for p in a.paragraphs)) for a in load_articles()]
 
 
-def insert_pending(db: psycopg.Connection, items: list[tuple[str, str]]) -> list[int]:
-    """Store articles as the poller does (text stored, status pending); returns their ids."""
-    base = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # a Tuesday
+BASE = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # a Tuesday
+
+
+def insert_pending(db: psycopg.Connection, items: list[tuple[str, str]],
+                   published_at: list[datetime] | None = None) -> list[int]:
+    """Store articles as the poller does (text stored, status pending); returns their ids. Published
+    20 minutes apart unless `published_at` says when."""
     ids = []
     for n, (title, text) in enumerate(items):
         url = f"https://news.example.org/{n}"
-        published = base + timedelta(minutes=20 * n)
+        published = published_at[n] if published_at else BASE + timedelta(minutes=20 * n)
         row = db.execute(
             """INSERT INTO articles (url, url_key, title, published_at, fetched_at, text, content_hash, revision,
                                      status, enqueued_at)
@@ -221,6 +225,15 @@ def insert_pending(db: psycopg.Connection, items: list[tuple[str, str]]) -> list
                    "VALUES (%s, 1, %s, %s, md5(%s), %s)", (row["id"], title, text, text, published))
         ids.append(row["id"])
     return ids
+
+
+def syndicated(articles: list[tuple[str, str]], copies: int = 3) -> tuple[list[tuple[str, str]], list[datetime]]:
+    """Each article `copies` times over, as other outlets carry it: every copy a minute after the one
+    before, the originals 20 minutes apart (a copy published hours later, after the next toll update,
+    would be a report of its own, not syndication)."""
+    items = articles * copies
+    published = [BASE + timedelta(minutes=20 * (n % len(articles)) + n // len(articles)) for n in range(len(items))]
+    return items, published
 
 
 def enqueue(services: Services, article_ids: list[int]) -> None:
@@ -305,7 +318,7 @@ def test_a_worker_process_killed_mid_extraction_leaves_its_article_processed_exa
 
 def test_redis_restarted_and_flushed_mid_run_loses_nothing(services, db, processes):
     articles = _sample_texts()
-    ids = insert_pending(db, articles * 3)  # the bombing's reports arrive three times over: syndication
+    ids = insert_pending(db, *syndicated(articles))  # the bombing's reports arrive three times over
     _, log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1")
     _, poller_log = processes.start("poller", "poller")  # its sweep finds what Redis lost
     wait_for_log(log, "ready.", timeout=90)
@@ -331,7 +344,7 @@ def test_redis_restarted_and_flushed_mid_run_loses_nothing(services, db, process
 
 def test_postgresql_down_for_ten_seconds_mid_run_recovers_by_itself(services, db, processes):
     articles = _sample_texts()
-    ids = insert_pending(db, articles * 3)
+    ids = insert_pending(db, *syndicated(articles))
     worker, log = processes.start("worker", "worker", "--queues", "extract,resolve", "--concurrency", "1")
     poller, _ = processes.start("poller", "poller")
     wait_for_log(log, "ready.", timeout=90)
