@@ -124,13 +124,14 @@ _PEOPLE_AFTER = re.compile(rf"\s+(?:{_WORDS.people})\b", re.IGNORECASE)
 
 # Words that put a harm still to come, right before its verb: a threat, a plan, a warning ("vowed
 # to kill", "threatened on Sunday to behead", "could kill").
-THREAT = re.compile(r"\b(?:threat\w*|vow\w*|warn\w*|plot\w*|plan\w*|intend\w*|demand\w*|unless|"
-                    r"tr(?:y|ied|ies)|attempt\w*|aim\w*)\s+(?:\w+\s+){0,3}?to\s+(?:\w+\s+)?$|"
+_INTENT = r"threat\w*|vow\w*|warn\w*|plot\w*|plan\w*|intend\w*|tr(?:y|ied|ies)|attempt\w*"
+THREAT = re.compile(rf"\b(?:{_INTENT}|demand\w*|unless|aim\w*)\s+(?:\w+\s+){{0,3}}?to\s+(?:\w+\s+)?$|"
                     r"\b(?:could|would|might|may|will)\s+(?:\w+\s+)?$", re.IGNORECASE)
 # The same before a count that follows its verb: "threatened to kill two drivers"
-_THREAT_BEFORE_COUNT = re.compile(r"\b(?:threat\w*|vow\w*|warn\w*|plot\w*|plan\w*|intend\w*|"
-                                  r"tr(?:y|ied|ies)|attempt\w*)\s+(?:\w+\s+){0,3}?to\s+\w+\s+"
+_THREAT_BEFORE_COUNT = re.compile(rf"\b(?:{_INTENT})\s+(?:\w+\s+){{0,3}}?to\s+\w+\s+"
                                   r"(?:(?:the|all|at\s+least|another|up\s+to)\s+)?$", re.IGNORECASE)
+# "two officers shot at the car": who fired, not who was hit
+_SHOT_AT_AFTER = re.compile(r"\s+(?:[\w'’-]+\s+){0,5}?shot\s+at\b", re.IGNORECASE)
 
 
 _CALLS = re.compile(r"\b(?:call\w*|dial\w*|to)\s*$", re.IGNORECASE)
@@ -150,8 +151,8 @@ def _excluded(sentence: Sentence, local_start: int, local_end: int) -> str | Non
         return "not_a_count"
     if sentence.text[local_start:local_end] == "911" and (_CALLS.search(before) or _CALL_AFTER.match(after)):
         return "not_a_count"  # "kept calling 911 saying her nephew had been injured"
-    if re.match(r"\s+(?:[\w'’-]+\s+){0,5}?shot\s+at\b", sentence.text[local_end:local_end + 70], re.I):
-        return "not_a_count"  # "two officers shot at the car": who fired, not who was hit
+    if _SHOT_AT_AFTER.match(sentence.text[local_end:local_end + 70]):
+        return "not_a_count"
     if _THREAT_BEFORE_COUNT.search(sentence.text[max(0, local_start - 60):local_start]):
         return "threat"  # "threatened to kill two hostages": nobody is dead yet
     # In the lead the main event is named too ("killing 50 in the deadliest attack since 2015"): there

@@ -58,21 +58,22 @@ def _introduces_victim(sentence: Sentence, names: Sequence[tuple[int, int]]) -> 
                for m in victims.mentions(sentence, names))
 
 
-def _counts_a_group(sentence: Sentence, names: Names) -> bool:
-    return any(m.kind == "group" and victims.state_of(sentence.text, m)
-               for m in victims.mentions(sentence, names.get(key(sentence), [])))
-
-
-def _told_one_by_one(lead: Sequence[Sentence], body: Sequence[Sentence], names: Names) -> bool:
+def _told_one_by_one(lead: Sequence[Sentence], body: Sequence[Sentence], names: Names) -> set[Key]:
     """"Two men were shot Sunday ... A man was shot on Myrtle Avenue ... Hours earlier, a man was
     shot on Kevin Road": a lead that counts a group, then each member introduced anew in a
-    sentence of their own, is a round-up even without the word."""
-    if not any(_counts_a_group(s, names) for s in lead):
-        return False
-    singles = [s for s in body if not _counts_a_group(s, names) and any(
-        m.kind in ("one", "another") and victims.state_of(s.text, m)
-        for m in victims.mentions(s, names.get(key(s), [])))]
-    return len(singles) >= 2
+    sentence of their own, is a round-up even without the word. Returns the lead sentences that
+    count the group (the round-up's total), or nothing when the article is no such round-up."""
+    groups: set[Key] = set()
+    singles = 0
+    for sentence in {*lead, *body}:
+        kinds = {m.kind for m in victims.mentions(sentence, names.get(key(sentence), []))
+                 if victims.state_of(sentence.text, m)}
+        if "group" in kinds:
+            groups.add(key(sentence))
+        elif sentence.source != "title" and kinds & {"one", "another"}:
+            singles += 1
+    totals = {k for k in groups if k in {key(s) for s in lead}}
+    return totals if totals and singles >= 2 else set()
 
 
 def split(sentences: Sequence[Sentence], names: Names | None = None) -> Segmentation:
@@ -81,8 +82,8 @@ def split(sentences: Sequence[Sentence], names: Names | None = None) -> Segmenta
     titles = [s for s in sentences if s.source == "title"]
     body = [s for s in sentences if s.source != "title"]
     lead = titles + [s for s in body if s.index < _LEAD]
-    one_by_one = _told_one_by_one(lead, body, names)
-    roundup = any(_ROUNDUP.search(s.text) for s in lead) or one_by_one
+    group_totals = _told_one_by_one(lead, body, names)
+    roundup = any(_ROUNDUP.search(s.text) for s in lead) or bool(group_totals)
     result = Segmentation(main=list(titles), roundup=roundup)
     segments: list[list[Sentence]] = [result.main]
     current = result.main
@@ -92,8 +93,7 @@ def split(sentences: Sequence[Sentence], names: Names | None = None) -> Segmenta
         if is_background(sentence) and not _OPENS.search(sentence.text):
             result.background.add(key(sentence))
             continue
-        if roundup and not summed_up and (_ROUNDUP.search(sentence.text) or (
-                one_by_one and sentence in lead and _counts_a_group(sentence, names))):
+        if roundup and not summed_up and (_ROUNDUP.search(sentence.text) or key(sentence) in group_totals):
             # The round-up's lead sums the incidents up: its figures are a total.
             result.totals.add(key(sentence))
             current.append(sentence)
