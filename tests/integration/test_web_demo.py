@@ -128,7 +128,9 @@ def test_in_a_browser_the_demo_incident_appears_and_changes_version_live_and_its
         _wait(driver, lambda: driver.current_url.endswith(f"/incidents/{incident}"), 15, "the incident page")
 
         def toll_of_19() -> bool:  # the incident page is not live: look again until the last report is in
-            if "19" in driver.find_element("css selector", ".facts").text:
+            # the killed figure itself: "19" may also be in a date or a time of day on the page
+            killed_text = driver.find_element("css selector", ".facts dd.killed").text
+            if re.search(r"(^|\s)19(\s|$)", killed_text):
                 return True
             time.sleep(1)
             driver.refresh()
