@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         with psycopg.connect(db_url, autocommit=True) as maintenance:
             maintenance.execute("VACUUM ANALYZE incidents")  # as autovacuum would: GIN pending list merged
             maintenance.execute("VACUUM ANALYZE reports")
+            maintenance.execute("VACUUM ANALYZE incident_keys")
         print(f"{args.incidents} incidents, {args.incidents * args.sources} reports stored in "
               f"{time.perf_counter() - started:.1f} s")
         reports = [report_about(*rng.choice(made), rng) for _ in range(args.reports)]
@@ -144,18 +145,12 @@ def main(argv: list[str] | None = None) -> None:
         print(summary(f"baseline, no indexes ({len(scanned)} reports)", scanned))
         print(f"p50 ratio, no indexes / indexes: {statistics.median(scanned) / statistics.median(indexed):.0f}x")
         from workers.resolution.material import report_material
+        from workers.resolution.resolver import CANDIDATE_SEARCH, candidate_search_args
 
         material = report_material(reports[0], reports[0]["title"], reports[0]["text"])
         day = material.day or date.today()
-        plan = conn.execute(
-            """EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT * FROM (
-                   SELECT i.*, (SELECT count(*) FROM unnest(i.match_keys) k WHERE k = ANY(%(keys)s)) AS shared
-                   FROM incidents i
-                   WHERE i.merged_into IS NULL AND i.match_keys && %(keys)s
-                     AND i.match_day BETWEEN %(low)s AND %(high)s) found
-               ORDER BY shared DESC, abs(match_day - %(day)s::date), id LIMIT 40""",
-            {"keys": list(material.keys), "low": day - timedelta(days=120), "high": day + timedelta(days=120),
-             "day": day}).fetchall()
+        plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + CANDIDATE_SEARCH,
+                            candidate_search_args(material.keys, day)).fetchall()
         print("query plan of the candidate search:")
         for line in plan:
             print("  " + line["QUERY PLAN"])

@@ -152,25 +152,36 @@ def _resolve(conn: Conn, row: dict[str, Any], material: Material) -> Resolution:
     return _create(conn, row, material)
 
 
+# Live incidents sharing the most retrieval keys with a report within the window, nearest day next.
+# incident_keys (migration 0017) holds one row per key, day and live incident: the keys are counted
+# from its btree alone, and only the CANDIDATES chosen are read from incidents.
+CANDIDATE_SEARCH = """
+    WITH hits AS (
+        SELECT incident_id, count(*) AS shared, min(abs(match_day - %(day)s::date)) AS distance
+        FROM incident_keys
+        WHERE key = ANY(%(keys)s) AND match_day BETWEEN %(low)s AND %(high)s
+        GROUP BY incident_id
+        ORDER BY shared DESC, distance, incident_id
+        LIMIT %(limit)s)
+    SELECT i.*, hits.shared FROM hits JOIN incidents i ON i.id = hits.incident_id
+    WHERE i.merged_into IS NULL
+    ORDER BY hits.shared DESC, hits.distance, i.id"""
+
+
+def candidate_search_args(keys: tuple[str, ...] | list[str], day: date) -> dict[str, Any]:
+    return {"keys": list(keys), "low": day - timedelta(days=WINDOW_DAYS), "high": day + timedelta(days=WINDOW_DAYS),
+            "day": day, "limit": CANDIDATES}
+
+
 def _candidates(conn: Conn, material: Material, article_id: int | None = None) -> dict[int, Material]:
     """Live incidents sharing a key with `material` within the window around its day, most keys
     shared first, and those holding another revision of the same article."""
     day = material.day or date.today()
     rows = []
     if material.keys:
-        rows = conn.execute(
-            """SELECT * FROM (
-                   SELECT i.*, (SELECT count(*) FROM unnest(i.match_keys) k WHERE k = ANY(%(keys)s)) AS shared
-                   FROM incidents i
-                   WHERE i.merged_into IS NULL AND i.match_keys && %(keys)s
-                     AND i.match_day BETWEEN %(low)s AND %(high)s) found
-               ORDER BY shared DESC, abs(match_day - %(day)s::date), id
-               LIMIT %(limit)s""",
-            {"keys": list(material.keys), "low": day - timedelta(days=WINDOW_DAYS),
-             "high": day + timedelta(days=WINDOW_DAYS), "day": day, "limit": CANDIDATES},
-            # Never a prepared statement: a generic plan cannot see how rare the keys are and scans
-            # every incident of the window; the custom plan ANDs the key and day indexes.
-            prepare=False).fetchall()
+        rows = conn.execute(CANDIDATE_SEARCH, candidate_search_args(material.keys, day),
+                            # Never a prepared statement: a generic plan cannot see how rare the keys are.
+                            prepare=False).fetchall()
     if article_id is not None:
         rows += conn.execute(
             """SELECT * FROM incidents WHERE merged_into IS NULL AND id IN (
