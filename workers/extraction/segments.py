@@ -54,8 +54,8 @@ def is_background(sentence: Sentence) -> bool:
 
 
 def _introduces_victim(sentence: Sentence, names: Sequence[tuple[int, int]]) -> bool:
-    return any(m.kind in ("one", "another", "group", "name") and victims.state_of(sentence.text, m)
-               for m in victims.mentions(sentence, names))
+    found, states = victims.read_sentence(sentence, tuple(names))
+    return any(m.kind in ("one", "another", "group", "name") and state for m, state in zip(found, states, strict=True))
 
 
 def _told_one_by_one(lead: Sequence[Sentence], body: Sequence[Sentence], names: Names) -> set[Key]:
@@ -66,8 +66,8 @@ def _told_one_by_one(lead: Sequence[Sentence], body: Sequence[Sentence], names: 
     groups: set[Key] = set()
     singles = 0
     for sentence in {*lead, *body}:
-        kinds = {m.kind for m in victims.mentions(sentence, names.get(key(sentence), []))
-                 if victims.state_of(sentence.text, m)}
+        found, states = victims.read_sentence(sentence, tuple(names.get(key(sentence), [])))
+        kinds = {m.kind for m, state in zip(found, states, strict=True) if state}
         if "group" in kinds:
             groups.add(key(sentence))
         elif sentence.source != "title" and kinds & {"one", "another"}:

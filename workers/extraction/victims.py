@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from workers.extraction import lexicon
 from workers.extraction.numbers import NUMBER, parse_number
@@ -238,10 +239,19 @@ _LIST_GAP = re.compile(r"[\s,]*(?:\d{1,3}[\s,]*)?(?:(?:of|from)\s+[A-Z][\w'’.-
                        r"(?:both\s+)?(?:and\s+)?(?:(?:his|her|their)\s+\w+[\s,]*)?")
 
 
-def _states(text: str, found: list[_Mention]) -> list[str | None]:
-    """Each mention's state; named people listed together share the list's predicate ("A, 62,
-    B, 52, and C, 63, died in the accident")."""
-    states = [state_of(text, m) for m in found]
+@lru_cache(maxsize=8192)
+def read_sentence(sentence: Sentence, names: tuple[tuple[int, int], ...] = ()) -> tuple[
+        tuple[_Mention, ...], tuple[str | None, ...]]:
+    """The sentence's mentions of people and what it says happened to each (state_of), read once:
+    segmentation and counting ask about the same sentences."""
+    found = mentions(sentence, names)
+    return tuple(found), tuple(state_of(sentence.text, m) for m in found)
+
+
+def _states(text: str, found: Sequence[_Mention], own: Sequence[str | None]) -> list[str | None]:
+    """Each mention's state (`own`: state_of each); named people listed together share the list's
+    predicate ("A, 62, B, 52, and C, 63, died in the accident")."""
+    states = list(own)
     listed = [n + 1 < len(found) and found[n].kind in _LISTABLE and found[n + 1].kind in _LISTABLE
               and bool(_LIST_GAP.fullmatch(text[found[n].end:found[n + 1].start])) for n in range(len(found))]
     for n in range(len(found) - 2, -1, -1):  # "A, 62, and B, 63, died": the predicate comes last
@@ -317,8 +327,8 @@ def count_victims(sentences: Iterable[Sentence],
     injured_sentence: Sentence | None = None
     for sentence in sentences:
         spans = (names or {}).get((sentence.source, sentence.index), [])
-        found = mentions(sentence, spans)
-        for mention, state in zip(found, _states(sentence.text, found), strict=True):
+        found, own = read_sentence(sentence, tuple(spans))
+        for mention, state in zip(found, _states(sentence.text, found, own), strict=True):
             if _ELSEWHERE.search(sentence.text[max(0, mention.start - 80):mention.start]):
                 continue  # "the deadliest since 2015, when 30 people died": another incident's victims
             if _MEMBER.search(sentence.text[max(0, mention.start - 30):mention.start]) and victims:

@@ -71,7 +71,9 @@ def compile_words(patterns: list[str], flags: int = re.IGNORECASE) -> re.Pattern
     return re.compile(rf"\b(?:{alternation(patterns)})\b", flags)
 
 
-@dataclass(frozen=True)
+# Compared and hashed by identity (one object per type, made once): the default hash would hash
+# every compiled pattern's code on each cached lookup.
+@dataclass(frozen=True, eq=False)
 class EventType:
     name: str
     category: str
