@@ -124,3 +124,30 @@ def test_a_man_who_fatally_shot_himself_is_killed():
 def test_injuries_sustained_and_a_ride_by_ambulance_count_one_injured(text):
     counted = count_victims(split_sentences(text))
     assert (counted.killed, counted.injured) == (0, 1)
+
+
+def test_the_victims_counted_as_a_group_include_those_told_of_before():
+    text = ("A party on Birch Road ended with a man dead, deputies said. Deputies learned that the two victims "
+            "had been shot in the yard. The man was pronounced dead at the scene and the teenager was taken to a "
+            "hospital.")
+    assert counted(text) == (1, 1)
+    # "the other two" are more people, not the one already told of
+    more = "A man was killed on Birch Road. The other two victims were taken to a hospital with wounds."
+    assert counted(more) == (1, 2)
+
+
+def test_a_named_person_who_died_is_one_of_the_group_already_counted():
+    text = "Two men were shot on Cedar Lane on Sunday night. Both men were taken to the hospital, where Rob Tull died."
+    start = text.index("Rob Tull")  # PERSON spans are offsets in the text
+    assert counted(text, {("text", 1): [(start, start + 8)]}) == (1, 1)
+
+
+def test_a_lead_printed_twice_counts_its_victims_once():
+    lead = ("Deputies arrested a 31-year-old man in connection with the shooting of another man in the leg "
+            "last Friday during a robbery.")
+    reworded = lead.replace("Deputies arrested", "Deputies have arrested")
+    assert counted(f"{lead} {reworded}") == (0, 1)
+    # one word apart, two people: not a reprint
+    two = ("A 23-year-old man was shot in the chest on Linden Street, police said on Sunday. "
+           "A 23-year-old woman was shot in the back on Linden Street, police said on Sunday.")
+    assert counted(two) == (0, 2)

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rapidfuzz import fuzz
+
 from workers.extraction import lexicon
 from workers.extraction.numbers import NUMBER, parse_number
 from workers.extraction.text import Names, Sentence
@@ -123,6 +125,7 @@ class Victim:
     name: str | None = None
     sentences: list[Sentence] = field(default_factory=list)
     described: int = 0              # members of a group told of one by one so far
+    dead_members: set[str] = field(default_factory=set)  # a group's members told of as dead, by name or phrase
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,8 @@ def state_of(text: str, mention: _Mention) -> str | None:
 
 
 _LISTABLE = ("name", "the", "one")
+_NOT_THE_SAME = re.compile(r"\b(?:other|others|more|additional|further|new)\b", re.IGNORECASE)
+_MEMBER_KINDS = ("name", "one", "another")  # a single person, told of anew
 _MEMBER = re.compile(r"\b(?:including|among\s+them|among\s+whom|of\s+whom|among\s+the\s+\w+\s+(?:was|were))\s*$", re.I)
 _IDENTIFIED = re.compile(r"\b(?:identified\s+(?:him|her|the\s+\w+\s+)?as|named\s+as|victim(?:\s+was)?,?)\s*"
                          r"(?:\d+-year-old\s+)?$", re.IGNORECASE)
@@ -281,13 +286,27 @@ def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence, state: 
         if len(unnamed) == 1:
             return unnamed[0]
         same = [v for v in unnamed if bool(v.killed) == (state == "killed")]
-        return same[0] if len(same) == 1 else None
+        if len(same) == 1:
+            return same[0]
+        if not unnamed:
+            for group in (v for v in victims if v.count > 1):
+                if group.described < group.count and group.sentences and group.sentences[0] is not sentence:
+                    group.described += 1  # "Two men were shot ... Deshawn Ward was pronounced dead"
+                    return group
+        return None
     if mention.kind == "group":
         for victim in reversed(victims):
             if victim.count == mention.count:
                 return victim
         if mention.definite and victims and sum(v.count for v in victims) >= mention.count:
             return victims[0]  # "both victims were shot in the head": the two already named
+        if state is not None and mention.definite and victims and not _NOT_THE_SAME.search(mention.text):
+            # "a man dead ... the two victims had been shot": the group holds those already told of.
+            group = Victim(count=mention.count, killed=min(mention.count, sum(v.killed for v in victims)),
+                           sentences=[s for v in victims for s in v.sentences],
+                           described=sum(v.count for v in victims))
+            victims[:] = [group]
+            return group
         return None
     groups = [v for v in victims if v.count > 1]
     if mention.kind == "another":
@@ -325,7 +344,14 @@ def count_victims(sentences: Iterable[Sentence],
     victims: list[Victim] = []
     killed_sentence: Sentence | None = None
     injured_sentence: Sentence | None = None
+    seen: list[str] = []
     for sentence in sentences:
+        said = " ".join(sentence.text.split()).lower()
+        if len(said) >= 60 and any(fuzz.ratio(said, other) >= 97 for other in seen):
+            # A lead or caption printed twice (or barely reworded) tells of the same people once.
+            # (Short sentences differ in a word that matters: "he died" / "she died".)
+            continue
+        seen.append(said)
         spans = (names or {}).get((sentence.source, sentence.index), [])
         found, own = read_sentence(sentence, tuple(spans))
         for mention, state in zip(found, _states(sentence.text, found, own), strict=True):
@@ -348,7 +374,17 @@ def count_victims(sentences: Iterable[Sentence],
                 victim.name = mention.name
             victim.sentences.append(sentence)
             if state == "killed":
-                victim.killed = victim.count
+                if victim.count > 1 and mention.kind in _MEMBER_KINDS:
+                    # "Two men were shot ... Deshawn Ward was pronounced dead": one of them died.
+                    member = (mention.name.split()[-1] if mention.name else mention.text).lower()
+                    if member not in victim.dead_members:
+                        victim.dead_members.add(member)
+                        victim.killed = min(victim.count, victim.killed + 1)
+                elif victim.count > 1 and mention.kind != "group" and not (mention.kind == "pronoun"
+                                                                            and mention.count == 0):
+                    victim.killed = max(victim.killed, 1)  # "the man died": one of them, at least
+                else:
+                    victim.killed = victim.count
                 killed_sentence = killed_sentence or sentence
             else:
                 injured_sentence = injured_sentence or sentence
