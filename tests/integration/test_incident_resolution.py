@@ -381,3 +381,24 @@ def test_two_reports_of_one_article_resolved_at_once_leave_the_article_resolved(
         for t in threads:
             t.join(timeout=30)
         assert db.execute("SELECT status FROM articles").fetchone()["status"] == "resolved"
+
+
+def test_a_copy_resolved_before_its_original_speaks_as_of_the_original(db, database_url):
+    """After a broker flush the order is anyone's: a wire story's copy (the same text, published
+    hours later by another outlet) resolved before its original must not stand as the newest toll."""
+    first = insert_article(db, FIRST, at(3, 18))
+    newer = insert_article(db, REVISION, at(4, 12))          # 84 killed, at noon
+    original = insert_article(db, LATE_OLDER, at(4, 8))     # 95 killed, at 8 o'clock: older than the 84
+    copy = insert_article(db, LATE_OLDER, at(4, 20))        # the same text again in the evening
+    for article, text in ((first, FIRST), (newer, REVISION), (original, LATE_OLDER), (copy, LATE_OLDER)):
+        db.execute("UPDATE articles SET content_hash = md5(%s) WHERE id = %s", (text, article))
+    reports = {"first": insert_report(db, first, at(3, 18), killed=103, injured=188),
+               "newer": insert_report(db, newer, at(4, 12), killed=84, injured=284),
+               "original": insert_report(db, original, at(4, 8), killed=95, injured=150),
+               "copy": insert_report(db, copy, at(4, 20), killed=95, injured=150)}
+    for name in ("first", "newer", "copy", "original"):
+        resolve(database_url, reports[name])
+    incident = db.execute("SELECT * FROM incidents WHERE merged_into IS NULL").fetchall()
+    assert len(incident) == 1
+    assert (incident[0]["killed"], incident[0]["injured"]) == (84, 284)  # the noon figures stay current
+    assert (incident[0]["killed_min"], incident[0]["killed_max"]) == (84, 103)

@@ -54,11 +54,17 @@ Conn = psycopg.Connection[Any]
 LOCK_NAMESPACE = 0x6E77
 TEXTS_PER_INCIDENT = 50   # the latest sources' MinHashes an incident is compared by
 SOURCES_PER_INCIDENT = 12  # the latest sources whose names and places an incident is compared by
+COPY_MIN_CHARS = 200      # a text at least this long shared by two articles is one copied from the other
 CANDIDATES = 40           # incidents scored per report: those sharing the most keys, then the nearest
 
 # Reports with what they are matched by: their article's title and text, and when their revision
 # was fetched (report_as_of). A caller adds its WHERE and lock clauses.
-REPORTS_WITH_TEXT = """SELECT r.*, a.title, a.text, rv.fetched_at AS revision_fetched_at
+# same_text_published: the earliest publication of the same cleaned text by another article (a
+# syndicated copy's original), for texts long enough that sharing them means copying.
+REPORTS_WITH_TEXT = """SELECT r.*, a.title, a.text, rv.fetched_at AS revision_fetched_at,
+        (SELECT min(o.published_at) FROM articles o
+         WHERE o.content_hash = a.content_hash AND o.id <> a.id AND length(a.text) >= %(copy_min_chars)s)
+            AS same_text_published
     FROM reports r JOIN articles a ON a.id = r.article_id
     LEFT JOIN article_revisions rv ON rv.article_id = r.article_id AND rv.revision = r.revision"""
 
@@ -85,8 +91,8 @@ class Resolution:
 def resolve_report(conn: Conn, report_id: int) -> Resolution:
     """Resolve `reports.id = report_id`; safe to call again (returns `already_done`)."""
     with conn.transaction():
-        row = conn.execute(REPORTS_WITH_TEXT + " WHERE r.id = %s FOR NO KEY UPDATE OF r, a",
-                           (report_id,)).fetchone()
+        row = conn.execute(REPORTS_WITH_TEXT + " WHERE r.id = %(id)s FOR NO KEY UPDATE OF r, a",
+                           {"id": report_id, "copy_min_chars": COPY_MIN_CHARS}).fetchone()
         if row is None:
             return Resolution("gone")
         if row["resolved_at"] is not None:
@@ -132,9 +138,15 @@ def report_as_of(row: dict[str, Any]) -> Any:
     """When the report's figures were current: the article's publish time, or for a later revision
     of its text (an updated story) the time that revision was fetched, which is when it said so."""
     published, fetched = row.get("published_at"), row.get("revision_fetched_at")
+    as_of = published
     if row.get("revision", 1) > 1 and fetched is not None:
-        return fetched if published is None else max(published, fetched)
-    return published
+        as_of = fetched if published is None else max(published, fetched)
+    original = row.get("same_text_published")
+    if original is not None and as_of is not None and original < as_of:
+        # The same text published earlier elsewhere: a copy, even when resolved before its original
+        # (after a broker flush, or fetched first), says what it said then.
+        return original
+    return as_of
 
 
 def _resolve(conn: Conn, row: dict[str, Any], material: Material) -> Resolution:

@@ -21,7 +21,14 @@ import psycopg
 
 from newswatch.errors import NotFound, UserError
 from workers.resolution.material import Material, merged_signature, report_material, union_keys
-from workers.resolution.resolver import REPORTS_WITH_TEXT, lock_keys, one_row, own_text, report_as_of
+from workers.resolution.resolver import (
+    COPY_MIN_CHARS,
+    REPORTS_WITH_TEXT,
+    lock_keys,
+    one_row,
+    own_text,
+    report_as_of,
+)
 from workers.resolution.store import VersionNote, insert_incident, update_incident, write_version
 from workers.resolution.versions import HEADLINE, Claim, State, most_given, replay
 
@@ -49,8 +56,8 @@ def split(conn: Conn, incident_id: int, report_ids: list[int]) -> Split:
         if incident["merged_into"] is not None:  # merged between the read and the lock
             raise UserError(f"incident #{live} was merged into #{incident['merged_into']} meanwhile; try again")
         reports = conn.execute(
-            REPORTS_WITH_TEXT + " WHERE r.incident_id = %s ORDER BY r.resolved_at NULLS LAST, r.id FOR UPDATE OF r",
-            (live,)).fetchall()
+            REPORTS_WITH_TEXT + " WHERE r.incident_id = %(id)s ORDER BY r.resolved_at NULLS LAST, r.id FOR UPDATE OF r",
+            {"id": live, "copy_min_chars": COPY_MIN_CHARS}).fetchall()
         reports = [{**r, "as_of": report_as_of(r)} for r in reports]
         moving = _moving(reports, report_ids, live)
         staying = [r for r in reports if r["id"] not in moving]
