@@ -151,3 +151,33 @@ def test_a_lead_printed_twice_counts_its_victims_once():
     two = ("A 23-year-old man was shot in the chest on Linden Street, police said on Sunday. "
            "A 23-year-old woman was shot in the back on Linden Street, police said on Sunday.")
     assert counted(two) == (0, 2)
+
+
+def _named(text: str, *people: str) -> tuple[int, int]:
+    spans = [(text.index(p), text.index(p) + len(p)) for p in people]
+    by_sentence: dict = {}
+    for sentence in split_sentences(text):
+        inside = [s for s in spans if sentence.start <= s[0] < sentence.end]
+        if inside:
+            by_sentence[(sentence.source, sentence.index)] = inside
+    return counted(text, by_sentence)
+
+
+@pytest.mark.parametrize(("text", "people", "killed", "injured"), [
+    ("A man who was shot in the leg during a robbery on Friday night passed away on Saturday.", (), 1, 0),
+    ("Detectives are investigating the fatal shooting of Dale Ormond, 41, near the bus depot.", ("Dale Ormond",), 1, 0),
+    ("Lena Vasko's body was found in a car parked on Quarry Road.", ("Lena Vasko",), 1, 0),
+    ("He was charged with the attempted murder of Tim Fell, who was shot twice in the arm.", ("Tim Fell",), 0, 1),
+    ("He faces a charge of attempted first-degree murder of Tim Fell, who was shot in the arm.", ("Tim Fell",), 0, 1),
+])
+def test_more_ways_a_death_is_told_and_one_that_is_not_a_death(text, people, killed, injured):
+    assert _named(text, *people) == (killed, injured)
+
+
+def test_a_hyphenated_surname_alone_is_the_person_named_before():
+    text = ("Kyle Arden-Moss was killed on Friday in the hallway of his building. "
+            "Police found Moss with a gunshot wound to the head; Moss was pronounced dead at the hospital.")
+    first = text.index("Moss with")
+    second = text.index("Moss was pronounced")
+    names = {("text", 0): [(0, 15)], ("text", 1): [(first, first + 4), (second, second + 4)]}
+    assert counted(text, names) == (1, 0)

@@ -67,7 +67,7 @@ _SUBJECT_KILLED = re.compile(
     rf"\s+(?:in|when|during|by|on|at|after|as|while|inside|outside|near)\b|"
     rf"{_BE}\s+{_ADV}(?:shot|stabbed|wounded|hit|struck|injured|hurt)\b[^.;]{{0,80}}?\b(?:and|but)\s+(?:later\s+|then\s+)?"
     rf"(?:died|succumbed|was\s+pronounced\s+dead|did\s+not\s+survive)|"
-    rf"{_ADV}(?:(?:has|have|had)\s+)?(?:died|dies|succumbed|did\s+not\s+survive|didn.t\s+survive|lay\s+dead|was\s+dead))\b",
+    rf"{_ADV}(?:(?:has|have|had)\s+)?(?:died|dies|passed\s+away|succumbed|did\s+not\s+survive|didn.t\s+survive|lay\s+dead|was\s+dead))\b",
     re.IGNORECASE,
 )
 _SUBJECT_HARMED = re.compile(
@@ -87,9 +87,12 @@ _SUBJECT_HARMED = re.compile(
 _AGED = r"(?:\s+(?:a\s+)?\d{1,3}-year-old)?"  # "found 54-year-old Michael Hinsch"
 _OBJECT_KILLED = re.compile(
     r"\b(?:shot\s+and\s+killed|fatally\s+(?:shot|stabbed|wounded|struck)|killed|murdered|gunned\s+down|beheaded|"
+    r"gunning\s+down|fatal\s+(?:shooting|stabbing|beating)\s+of|(?<!attempted\s)(?<!degree\s)murder\s+of|"
     rf"shot\s+dead|found\s+the\s+body\s+of|body\s+of|bodies\s+of|death\s+of|killing\s+of|slaying\s+of){_AGED}\s*$",
     re.IGNORECASE,
 )
+# "Thomas Hobson's body was found": the named person is dead.
+_BODY_OF = re.compile(r"['’]s\s+(?:lifeless\s+|remains\s+and\s+)?(?:body|remains)\b", re.IGNORECASE)
 _OBJECT_HARMED = re.compile(
     rf"\b(?:shot|wounded|injured|struck|hit|stabbed|shooting\s+of|found|left){_AGED}\s*$", re.IGNORECASE)
 # After an object: "found Brian Freeman dead", "left a man dead", "shot a man in the leg".
@@ -126,6 +129,7 @@ class Victim:
     sentences: list[Sentence] = field(default_factory=list)
     described: int = 0              # members of a group told of one by one so far
     dead_members: set[str] = field(default_factory=set)  # a group's members told of as dead, by name or phrase
+    phrases: set[str] = field(default_factory=set)       # how the text has referred to them ("his girlfriend")
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,7 @@ def state_of(text: str, mention: _Mention) -> str | None:
     before = text[max(0, mention.start - 60):mention.start]
     negated_before = bool(re.search(r"\b(?:not|no|never)\s+\w*\s*$", before, re.IGNORECASE))
     # (A negated predicate, "was not hurt", does not match the patterns: no check needed after.)
-    if _SUBJECT_KILLED.search(clause):
+    if _SUBJECT_KILLED.search(clause) or (mention.kind == "name" and _BODY_OF.match(after)):
         return "killed"
     if mention.kind == "another" and not mention.gender:
         # "one woman dead and a second critically wounded": the ordinal's predicate has no verb.
@@ -274,13 +278,20 @@ def _compatible(victim: Victim, mention: _Mention) -> bool:
     return not (mention.age and victim.age and mention.age != victim.age)
 
 
+def _surnames(name: str) -> tuple[str, ...]:
+    """What a surname alone may be: "Kyle Brown-Edwards" -> brown-edwards, edwards, brown."""
+    last = name.split()[-1].lower()
+    return (last, *last.split("-")) if "-" in last else (last,)
+
+
 def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence, state: str | None = None) -> Victim | None:
     """The victim a mention refers back to, if any."""
     if mention.kind == "name":
         # "Princess White ... White was pronounced dead": a full name, or a surname alone.
         for victim in reversed(victims):
             if victim.name and mention.name and (victim.name.lower() == mention.name.lower() or (
-                    " " not in mention.name and victim.name.split()[-1].lower() == mention.name.lower())):
+                    " " not in mention.name and mention.name.lower() in _surnames(victim.name)) or (
+                    " " not in victim.name and victim.name.lower() in _surnames(mention.name))):
                 return victim
         unnamed = [v for v in victims if v.name is None and v.count == 1]
         if len(unnamed) == 1:
@@ -331,9 +342,11 @@ def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence, state: 
     if mention.kind == "pronoun" and mention.count == 0:  # "they"
         return groups[-1] if groups else None
     for victim in reversed(victims):
-        if victim.count == 1 and _compatible(victim, mention) and not (
-                mention.kind == "the" and victim.sentences and victim.sentences[0] is sentence):
-            return victim  # ("Mark Hale and his wife died": a description beside a person is another one)
+        if victim.count == 1 and _compatible(victim, mention) and (mention.text.lower() in victim.phrases or not (
+                mention.kind == "the" and victim.sentences and victim.sentences[0] is sentence)):
+            # ("Mark Hale and his wife died": a description beside a person is another one, unless
+            # it is the very phrase already said of them: "the murder of his girlfriend ... his girlfriend")
+            return victim
     return groups[-1] if groups else None  # "two people were shot ... he was taken to hospital"
 
 
@@ -373,6 +386,7 @@ def count_victims(sentences: Iterable[Sentence],
             elif mention.name and victim.name is None:
                 victim.name = mention.name
             victim.sentences.append(sentence)
+            victim.phrases.add(mention.text.lower())
             if state == "killed":
                 if victim.count > 1 and mention.kind in _MEMBER_KINDS:
                     # "Two men were shot ... Deshawn Ward was pronounced dead": one of them died.
