@@ -181,3 +181,11 @@ def test_a_hyphenated_surname_alone_is_the_person_named_before():
     second = text.index("Moss was pronounced")
     names = {("text", 0): [(0, 15)], ("text", 1): [(first, first + 4), (second, second + 4)]}
     assert counted(text, names) == (1, 0)
+
+
+@pytest.mark.parametrize(("text", "killed", "injured"), [
+    ("Officers found a man who had been shot twice and a dog that had been shot and killed.", 0, 1),
+    ("A man was shot in the arm and a woman was killed when the gunman opened fire.", 1, 1),
+])
+def test_another_subject_after_and_ends_the_first_ones_clause(text, killed, injured):
+    assert counted(text) == (killed, injured)

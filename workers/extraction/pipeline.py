@@ -201,7 +201,7 @@ def _incident(article: _Article, split: segments.Segmentation, told: list[Senten
     published = article.published
 
     # "Kyle Brown was killed Feb. 10": a victim told of dates the event as a figure does
-    victim_sentences = {segments.key(s) for s in (counted.killed_sentence, counted.injured_sentence) if s}
+    victim_sentences = {segments.key(s) for s in counted.sentences}
     figure_sentences = {segments.key(f.sentence) for f in found if f.excluded is None} | victim_sentences
     context_keys = {segments.key(s) for s in context}
     trigger_sentences = {segments.key(s) for s in context if event_types.names_any_event(s.text)}

@@ -116,7 +116,9 @@ _MALE = re.compile(r"\b(?:man|boy|male|father|son|husband|brother|grandfather|bo
 _FEMALE = re.compile(r"\b(?:woman|girl|female|mother|daughter|wife|sister|grandmother|girlfriend|she|her)\b",
                      re.IGNORECASE)
 _NAME_CLAUSE_END = re.compile(r"[;:]|\.\s|\s[-–—]{1,2}\s|\s+but\s+|\s+while\s+")
-_CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:and|but|while|police|officers|according)\b|\s+but\s+|\s+while\s+")
+# "... a man who had been shot twice and a dog that had been killed": another subject ends the clause.
+_CLAUSE_END = re.compile(r"[;:]|\.\s|,\s+(?:and|but|while|police|officers|according)\b|\s+but\s+|\s+while\s+|"
+                         r"\s+and\s+(?:a|an|the|his|her|their|another)\s+(?!(?:\w+\s+)?(?:killed|dead|died)\b)")
 
 
 @dataclass
@@ -140,6 +142,7 @@ class VictimCount:
     killed_sentence: Sentence | None
     injured_sentence: Sentence | None
     names: tuple[str, ...] = ()        # the victims the article names
+    sentences: tuple[Sentence, ...] = ()  # every sentence telling what happened to a victim
 
 
 @dataclass(frozen=True)
@@ -358,6 +361,7 @@ def count_victims(sentences: Iterable[Sentence],
     killed_sentence: Sentence | None = None
     injured_sentence: Sentence | None = None
     seen: list[str] = []
+    told: dict[Sentence, None] = {}
     for sentence in sentences:
         said = " ".join(sentence.text.split()).lower()
         if len(said) >= 60 and any(fuzz.ratio(said, other) >= 97 for other in seen):
@@ -387,6 +391,7 @@ def count_victims(sentences: Iterable[Sentence],
                 victim.name = mention.name
             victim.sentences.append(sentence)
             victim.phrases.add(mention.text.lower())
+            told[sentence] = None
             if state == "killed":
                 if victim.count > 1 and mention.kind in _MEMBER_KINDS:
                     # "Two men were shot ... Deshawn Ward was pronounced dead": one of them died.
@@ -413,4 +418,4 @@ def count_victims(sentences: Iterable[Sentence],
     killed = sum(v.killed for v in victims)
     injured = sum(v.count - v.killed for v in victims)
     named = tuple(dict.fromkeys(v.name for v in victims if v.name))
-    return VictimCount(killed, injured, len(victims), killed_sentence, injured_sentence, named)
+    return VictimCount(killed, injured, len(victims), killed_sentence, injured_sentence, named, tuple(told))
