@@ -189,3 +189,13 @@ def test_a_hyphenated_surname_alone_is_the_person_named_before():
 ])
 def test_another_subject_after_and_ends_the_first_ones_clause(text, killed, injured):
     assert counted(text) == (killed, injured)
+
+
+@pytest.mark.parametrize("text", [
+    "One man was killed and another taken to a hospital after a shooting on Grove Street early Saturday.",
+    "One man was killed and another wounded Monday night in a shooting downtown. He died later at a hospital.",
+    "A 19-year-old man was fatally shot and another wounded in a gunfight. The man who was fatally wounded was "
+    "driven away by friends.",
+])
+def test_another_standing_alone_is_one_more_victim_and_a_death_retold_is_the_same_one(text):
+    assert counted(text) == (1, 1)

@@ -46,7 +46,10 @@ _BARE = re.compile(rf"^(?:[A-Z][\w'’-]*\s+){{0,2}}?(?P<noun>{_WORDS.person})\b
 # "left one woman dead and a second critically wounded": an ordinal standing for one more person.
 _ELLIPTICAL = re.compile(r"\b(?:a|the)\s+(?P<n>second|third|fourth|fifth)\b(?!\s+(?:time|day|week|month|year|"
                          r"incident|shooting|attack|suspect|gunman|shooter|floor|round|shot|man|woman|person|victim|"
-                         r"boy|girl|one|of|in|and))", re.IGNORECASE)
+                         r"boy|girl|one|of|in|and))"
+                         # "One man was killed and another wounded": "another" standing alone.
+                         r"|\banother\b(?=\s+(?:\w+ly\s+)?(?:wounded|injured|hurt|killed|dead|"
+                         r"taken\s+to|hospitali[sz]ed)\b)", re.IGNORECASE)
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b")
 _PRONOUN = re.compile(r"\b(?P<pron>he|she|they)\b", re.IGNORECASE)
 
@@ -223,7 +226,8 @@ def state_of(text: str, mention: _Mention) -> str | None:
         return "killed"
     if mention.kind == "another" and not mention.gender:
         # "one woman dead and a second critically wounded": the ordinal's predicate has no verb.
-        elliptical = re.match(r"\s*(?:\w+ly\s+)?(?P<state>dead|killed|wounded|injured|hurt)\b", clause, re.IGNORECASE)
+        elliptical = re.match(r"\s*(?:\w+ly\s+)?(?P<state>dead|killed|wounded|injured|hurt|taken\s+to|"
+                              r"hospitali[sz]ed)\b", clause, re.IGNORECASE)
         if elliptical:
             return "killed" if elliptical.group("state").lower() in ("dead", "killed") else "harmed"
     if _OBJECT_KILLED.search(before) and not negated_before:
@@ -344,7 +348,10 @@ def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence, state: 
         return None
     if mention.kind == "pronoun" and mention.count == 0:  # "they"
         return groups[-1] if groups else None
-    for victim in reversed(victims):
+    # "One man was killed and another wounded ... He died at a hospital": a death told again is
+    # mostly the one already told, not the survivor's.
+    ordered = sorted(reversed(victims), key=lambda v: not v.killed) if state == "killed" else list(reversed(victims))
+    for victim in ordered:
         if victim.count == 1 and _compatible(victim, mention) and (mention.text.lower() in victim.phrases or not (
                 mention.kind == "the" and victim.sentences and victim.sentences[0] is sentence)):
             # ("Mark Hale and his wife died": a description beside a person is another one, unless
