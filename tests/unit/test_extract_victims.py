@@ -199,3 +199,19 @@ def test_another_subject_after_and_ends_the_first_ones_clause(text, killed, inju
 ])
 def test_another_standing_alone_is_one_more_victim_and_a_death_retold_is_the_same_one(text):
     assert counted(text) == (1, 1)
+
+
+def test_a_named_member_who_died_counts_once_however_often_named():
+    text = ("Two men were shot on Cedar Lane on Sunday night. Rob Tull-Varga was pronounced dead at the hospital. "
+            "Varga died shortly after midnight, police said.")
+    first, second = text.index("Rob Tull-Varga"), text.index("Varga died")
+    names = {("text", 1): [(first, first + 14)], ("text", 2): [(second, second + 5)]}
+    assert counted(text, names) == (1, 1)
+
+
+def test_the_group_holding_a_named_victim_keeps_the_name():
+    text = ("Ana Pell was killed at a party on Birch Road, deputies said. Deputies learned that the two victims "
+            "had been shot in the yard.")
+    start = text.index("Ana Pell")
+    result = count_victims(split_sentences(text), {("text", 0): [(start, start + 8)]})
+    assert (result.killed, result.injured, result.names) == (1, 1, ("Ana Pell",))

@@ -320,7 +320,9 @@ def _refer(victims: list[Victim], mention: _Mention, sentence: Sentence, state: 
             return victims[0]  # "both victims were shot in the head": the two already named
         if state is not None and mention.definite and victims and not _NOT_THE_SAME.search(mention.text):
             # "a man dead ... the two victims had been shot": the group holds those already told of.
+            named = [v.name for v in victims if v.name]
             group = Victim(count=mention.count, killed=min(mention.count, sum(v.killed for v in victims)),
+                           name=named[0] if len(named) == 1 else None,  # kept for telling incidents apart
                            sentences=[s for v in victims for s in v.sentences],
                            described=sum(v.count for v in victims))
             victims[:] = [group]
@@ -402,9 +404,10 @@ def count_victims(sentences: Iterable[Sentence],
             if state == "killed":
                 if victim.count > 1 and mention.kind in _MEMBER_KINDS:
                     # "Two men were shot ... Deshawn Ward was pronounced dead": one of them died.
-                    member = (mention.name.split()[-1] if mention.name else mention.text).lower()
-                    if member not in victim.dead_members:
-                        victim.dead_members.add(member)
+                    # once per person: "Deshawn Ward" and later "Ward" are one (as _refer matches names)
+                    member = set(_surnames(mention.name)) if mention.name else {mention.text.lower()}
+                    if not member & victim.dead_members:
+                        victim.dead_members |= member
                         victim.killed = min(victim.count, victim.killed + 1)
                 elif victim.count > 1 and mention.kind != "group" and not (mention.kind == "pronoun"
                                                                             and mention.count == 0):
